@@ -1,0 +1,722 @@
+import { normalizeUrl, primaryKey, variantKey, varyNames } from './cacheKey.js';
+import { freshness } from './cacheControl.js';
+import { HttpError, NetworkError, ParseError, StaleVersionError, TimeoutError } from './errors.js';
+import { MemoryStore } from './memoryStore.js';
+import { Monitor, type CacheEventListener } from './monitor.js';
+import { compilePattern, fill, globToRegExp } from './patterns.js';
+import { Scopes, type ScopeState } from './scopes.js';
+import type { CacheEntry, CacheEvent, CacheStats, EntryFilter, ScopeRecord, Store } from './types.js';
+
+/** Maps a family of URLs to a scope, and says how to treat them. */
+export interface Route {
+  /**
+   * Which URLs the route covers: a path pattern (`/api/users/:user/events*`, where `:name`
+   * captures a segment and `*` anything), a RegExp over the whole URL, or a predicate.
+   */
+  match: string | RegExp | ((url: URL) => boolean);
+  /** Scope of the matched URLs; `{name}` is filled from the pattern's captures: `calendar:{user}`. */
+  scope?: string | ((url: URL) => string);
+  /**
+   * A cheap endpoint answering the scope's current version (the version header, or JSON
+   * `{ "version": "…" }`). One check then revalidates every entry of the scope. `{name}` is filled.
+   */
+  versionUrl?: string;
+  /** `cache` mode sent to the browser's HTTP cache. Default: the client's `browserCache`. */
+  browserCache?: RequestCache;
+  /** Lifetime when the server says nothing, in ms. Default: the client's `defaultTtl`. */
+  defaultTtl?: number;
+  /** False keeps these responses in memory only, never in the persistent store. */
+  persist?: boolean;
+}
+
+export interface ClientOptions {
+  /** The `fetch` to call. Default: the global one. Inject one in tests or to add auth. */
+  fetch?: typeof globalThis.fetch;
+  /** Clock in ms. Inject one to test freshness without waiting. */
+  now?: () => number;
+  /** Base for relative URLs. Default: `location.href`, else `http://localhost/`. */
+  baseUrl?: string;
+  /** Whose cache this is (a user id). Part of every key: users never see each other's entries. */
+  namespace?: string;
+  /** False passes every request straight to `fetch`, with the same API. Default true. */
+  enabled?: boolean;
+  /** Lifetime of a response that says nothing about freshness, in ms. Default 0: revalidate before reuse. */
+  defaultTtl?: number;
+  /** Memory tier caps (LRU). Defaults: 1000 entries, 50 MB. */
+  maxEntries?: number;
+  maxBytes?: number;
+  /** A persistent tier under the memory one, such as `nostale/idb`'s `idbStore()`. */
+  store?: Store;
+  /** URL families, their scopes and version endpoints. First match wins. */
+  routes?: Route[];
+  /** Response header carrying a scope's version token. Default `X-Cache-Version`. */
+  versionHeader?: string;
+  /** `cache` mode for the browser's HTTP cache. Default `no-store`: only nostale caches. */
+  browserCache?: RequestCache;
+  /** Abort a request that has not answered after this many ms. Default: none. */
+  timeout?: number;
+  /** Build id stamped on entries; persisted entries of another build are never served. */
+  build?: string;
+  /** Carries version changes, invalidations and clears to other tabs (see `nostale/idb`'s `broadcastChannel()`). */
+  channel?: Channel;
+  /** Told about every cache operation. */
+  onEvent?: CacheEventListener;
+}
+
+/** Per-request options of `get`. */
+export interface GetOptions {
+  headers?: HeadersInit;
+  signal?: AbortSignal;
+  timeout?: number;
+  /** Scope for this request, overriding the routes. */
+  scope?: string;
+  /** How to decode the body. Default `json`. */
+  as?: 'json' | 'text';
+  /**
+   * What nostale's cache may do, with the meaning of the Fetch `cache` modes: `default`,
+   * `no-cache` (revalidate first), `reload` (skip the lookup, store the answer), `no-store`
+   * (neither), `force-cache` (any stored answer, however old, if one exists).
+   */
+  cache?: RequestCache;
+  /** False keeps this answer in memory only. */
+  persist?: boolean;
+}
+
+/** What targets an invalidation. `*` in `scope` and `url` matches any run of characters. */
+export interface InvalidateTarget {
+  scope?: string;
+  url?: string;
+  prefix?: string;
+  /** Namespace to act in. Default: the current one. */
+  namespace?: string;
+}
+
+/** A message between tabs. */
+export type ChannelMessage =
+  | { kind: 'scope'; record: ScopeRecord }
+  | { kind: 'drop'; namespace: string; urls?: string[]; prefix?: string; pattern?: string }
+  | { kind: 'clear'; namespace?: string };
+
+export interface Channel {
+  post(message: ChannelMessage): void;
+  subscribe(handler: (message: ChannelMessage) => void): () => void;
+}
+
+export interface Client {
+  /** Reads `url` through the cache and decodes it (JSON by default). Rejects with typed errors. */
+  get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
+  /** Drop-in `fetch` sharing the same cache: GET/HEAD are cached, other methods invalidate. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Makes entries stale: a whole scope in O(1), or URLs by exact match, prefix or `*` pattern. */
+  invalidate(target: InvalidateTarget): Promise<void>;
+  /** Removes entries from every tier (all, or one namespace: logout). Other tabs follow. */
+  clear(filter?: { namespace?: string }): Promise<void>;
+  /** Warms the cache. Never rejects: failures are reported as events. */
+  prefetch(urls: readonly string[], options?: GetOptions): Promise<void>;
+  /** Asks the scope's version endpoint; true when the token is unchanged. Concurrent checks share one request. */
+  checkVersion(scope: string): Promise<boolean>;
+  /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
+  setVersion(scope: string, token: string): boolean;
+  /** The current namespace (user). Switching never serves another namespace's entries. */
+  namespace: string;
+  /** Scope versions known in the current namespace. */
+  scopes(): ScopeRecord[];
+  stats(): CacheStats;
+  resetStats(): void;
+  /** Listens to cache events; returns the unsubscribe function. */
+  subscribe(listener: CacheEventListener): () => void;
+  /** Resolves when the persistent tier's scope versions are loaded. */
+  readonly ready: Promise<void>;
+  /** Releases the channel subscription. */
+  close(): void;
+}
+
+interface CompiledRoute extends Route {
+  test: (url: URL) => Record<string, string> | null;
+}
+
+/** A request resolved against routes and namespace: everything a lookup needs. */
+interface Target {
+  url: string;
+  namespace: string;
+  primary: string;
+  scope?: string;
+  versionUrl?: string;
+  route?: CompiledRoute;
+}
+
+/** A read's answer: a cache entry, stored or not. */
+type Answer = CacheEntry & { statusText?: string };
+
+const MAX_LATE_RETRIES = 2;
+const decoder = /* @__PURE__ */ new TextDecoder();
+const textual = /^text\/|json|xml|javascript|x-www-form-urlencoded/i;
+
+export function createClient(options: ClientOptions = {}): Client {
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const now = options.now ?? Date.now;
+  const base = options.baseUrl ?? globalThis.location?.href ?? 'http://localhost/';
+  const versionHeader = (options.versionHeader ?? 'x-cache-version').toLowerCase();
+  const browserCache = options.browserCache ?? 'no-store';
+  const enabled = options.enabled !== false;
+  const persistent = options.store;
+  const channel = options.channel;
+  const build = options.build;
+  const monitor = new Monitor(options.onEvent);
+  const warned = new Set<string>();
+  const memory = new MemoryStore({
+    maxEntries: options.maxEntries,
+    maxBytes: options.maxBytes,
+    onEvict: (entry) => monitor.record('evictions', () => ({ type: 'evict', key: entry.key, reason: 'lru' })),
+  });
+  const routes: CompiledRoute[] = (options.routes ?? []).map((route) => ({
+    ...route,
+    test:
+      typeof route.match === 'string'
+        ? compilePattern(route.match)
+        : route.match instanceof RegExp
+          ? ((re) => (url: URL) => (re.test(url.href) ? {} : null))(route.match)
+          : ((fn) => (url: URL) => (fn(url) ? {} : null))(route.match),
+  }));
+  /** Header names each URL's responses varied on, by primary key. */
+  const varyIndex = new Map<string, string[]>();
+  const inflight = new Map<string, Shared>();
+  const versionChecks = new Map<ScopeState, Promise<boolean>>();
+  let namespace = options.namespace ?? '';
+  /** Moves on with every clear and URL invalidation, so answers already in flight are not stored. */
+  let generation = 0;
+  /** Raw URL to resolved target, per namespace: the hot path skips URL parsing. */
+  let targets = new Map<string, Target>();
+
+  const warn = (code: string, message: string) => {
+    if (warned.has(code)) return;
+    warned.add(code);
+    monitor.record(undefined, () => ({ type: 'warning', code, message }));
+  };
+  const safely = (work: () => unknown, code: string) => {
+    try {
+      const result = work();
+      if (result instanceof Promise) result.catch((error: unknown) => warn(code, String(error)));
+    } catch (error) {
+      warn(code, String(error));
+    }
+  };
+
+  const scopes = new Scopes((state, previous, origin) => {
+    monitor.record(origin === 'local' || origin === 'remote' ? 'invalidations' : undefined, () => ({
+      type: 'version',
+      scope: state.scope,
+      version: state.token,
+      previous,
+      origin: origin as Extract<CacheEvent, { type: 'version' }>['origin'],
+    }));
+    const { verifiedAt: _, ...record } = state;
+    if (persistent?.saveScopes) safely(() => persistent.saveScopes!([record]), 'store-write-failed');
+    if (origin !== 'remote') channel?.post({ kind: 'scope', record });
+  });
+
+  const ready: Promise<void> = (async () => {
+    try {
+      for (const record of (await persistent?.loadScopes?.()) ?? []) scopes.restore(record, 'store');
+    } catch (error) {
+      warn('store-read-failed', String(error));
+    }
+  })();
+
+  function resolve(raw: string, scopeOverride?: string): Target {
+    const cached = scopeOverride === undefined ? targets.get(raw) : undefined;
+    if (cached) return cached;
+    const url = normalizeUrl(raw, base);
+    const parsed = new URL(url);
+    let target: Target = { url, namespace, primary: primaryKey(namespace, 'GET', url) };
+    for (const route of routes) {
+      const params = route.test(parsed);
+      if (!params) continue;
+      const scope = typeof route.scope === 'function' ? route.scope(parsed) : route.scope && fill(route.scope, params);
+      const versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
+      target = { ...target, route, scope, versionUrl };
+      break;
+    }
+    if (scopeOverride !== undefined) return { ...target, scope: scopeOverride };
+    if (targets.size > 2000) targets = new Map();
+    targets.set(raw, target);
+    return target;
+  }
+
+  const scopeOf = (entry: { namespace: string; scope?: string }) =>
+    entry.scope === undefined ? undefined : scopes.get(entry.namespace, entry.scope);
+
+  /** `fresh`, `stale` (servable while revalidating), `expired` (revalidate first) or `dead` (older scope version). */
+  function condition(entry: CacheEntry): 'fresh' | 'stale' | 'expired' | 'dead' {
+    const state = scopeOf(entry);
+    if (state && entry.mark !== state.mark) return 'dead';
+    if (entry.noCache) return 'expired';
+    const age = now() - Math.max(entry.storedAt, state?.verifiedAt ?? 0);
+    if (age < entry.lifetime) return 'fresh';
+    return !entry.mustRevalidate && age < entry.lifetime + entry.staleWhileRevalidate ? 'stale' : 'expired';
+  }
+
+  const servableOnError = (entry: CacheEntry) =>
+    condition(entry) !== 'dead' &&
+    !entry.mustRevalidate &&
+    now() - entry.storedAt < entry.lifetime + entry.staleIfError;
+
+  async function lookup(key: string): Promise<CacheEntry | undefined> {
+    const hot = memory.get(key);
+    if (hot || !persistent) return hot;
+    await ready;
+    let entry: CacheEntry | undefined;
+    try {
+      entry = await persistent.get(key);
+    } catch (error) {
+      warn('store-read-failed', String(error));
+    }
+    // Belt and braces: a record must be the one asked for, of this build.
+    if (!entry || entry.key !== key || (build !== undefined && entry.build !== build)) return undefined;
+    memory.set([entry]);
+    return entry;
+  }
+
+  function save(entry: CacheEntry, persist: boolean) {
+    memory.set([entry]);
+    monitor.record(undefined, () => ({ type: 'store', key: entry.key, url: entry.url, size: entry.size, persisted: persist }));
+    if (persist && persistent) safely(() => persistent.set([entry]), 'store-write-failed');
+  }
+
+  function drop(keys: string[]) {
+    if (!keys.length) return;
+    memory.delete(keys);
+    if (persistent) safely(() => persistent.delete(keys), 'store-write-failed');
+  }
+
+  /** One network request shared by every caller asking for the same key at once. */
+  interface Shared {
+    promise: Promise<Answer>;
+    controller: AbortController;
+    waiters: number;
+  }
+
+  function share(key: string, timeout: number | undefined, url: string, run: (signal: AbortSignal) => Promise<Answer>): Shared {
+    let shared = inflight.get(key);
+    if (shared) return shared;
+    const controller = new AbortController();
+    const timer = timeout ? setTimeout(() => controller.abort(new TimeoutError(url, timeout)), timeout) : undefined;
+    const promise = run(controller.signal).finally(() => {
+      clearTimeout(timer);
+      inflight.delete(key);
+    });
+    shared = { promise, controller, waiters: 0 };
+    inflight.set(key, shared);
+    return shared;
+  }
+
+  /** Waits on a shared request; this caller's abort detaches it, and the last one aborts the request. */
+  function wait(shared: Shared, signal: AbortSignal | undefined | null): Promise<Answer> {
+    if (!signal) return shared.promise;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    shared.waiters++;
+    return new Promise<Answer>((resolve, reject) => {
+      const onAbort = () => {
+        if (--shared.waiters === 0) shared.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  interface ReadRequest {
+    target: Target;
+    method: 'GET' | 'HEAD';
+    headers: Headers;
+    mode: RequestCache;
+    persist: boolean;
+    signal?: AbortSignal | null;
+    timeout?: number;
+    credentials?: RequestCredentials;
+  }
+
+  async function read(req: ReadRequest): Promise<Answer> {
+    const { target, mode } = req;
+    const primary = req.method === 'GET' ? target.primary : primaryKey(target.namespace, req.method, target.url);
+    const key = variantKey(primary, varyIndex.get(primary), req.headers);
+    const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
+    const entry = enabled && mode !== 'no-store' && mode !== 'reload' ? await lookup(key) : undefined;
+    const state = entry && condition(entry);
+    if (entry && (state === 'fresh' || (state !== 'dead' && (mode === 'force-cache' || mode === 'only-if-cached')))) {
+      monitor.record('hits', event('hit'));
+      return entry;
+    }
+    if (mode === 'only-if-cached') throw new NetworkError(target.url, { cause: 'only-if-cached' });
+    if (entry && state === 'stale' && mode !== 'no-cache') {
+      monitor.record('staleHits', event('stale'));
+      fetchShared(req, primary, key, entry).catch(() => undefined);
+      return entry;
+    }
+    if (entry && state !== 'dead' && target.versionUrl && target.scope !== undefined) {
+      const scope = scopes.get(target.namespace, target.scope);
+      if ((await checkScope(scope, target.versionUrl)) && condition(entry) !== 'dead') {
+        monitor.record('hits', event('hit'));
+        return entry;
+      }
+    }
+    if (enabled) monitor.record('misses', event('miss'));
+    return fetchShared(req, primary, key, entry);
+  }
+
+  function fetchShared(req: ReadRequest, primary: string, key: string, validator: CacheEntry | undefined): Promise<Answer> {
+    const timeout = req.timeout ?? options.timeout;
+    const shared = share(key, timeout, req.target.url, (signal) => fromNetwork(req, primary, key, validator, signal));
+    return wait(shared, req.signal);
+  }
+
+  async function fromNetwork(
+    req: ReadRequest,
+    primary: string,
+    key: string,
+    validator: CacheEntry | undefined,
+    signal: AbortSignal,
+  ): Promise<Answer> {
+    const { target } = req;
+    for (let attempt = 0; ; attempt++) {
+      const generationAtSend = generation;
+      const scope = target.scope === undefined ? undefined : scopes.get(target.namespace, target.scope);
+      const markAtSend = scope?.mark;
+      const headers = new Headers(req.headers);
+      if (validator?.headers['etag']) headers.set('if-none-match', validator.headers['etag']);
+      else if (validator?.headers['last-modified']) headers.set('if-modified-since', validator.headers['last-modified']);
+      if (validator) {
+        monitor.record('revalidations', () => ({ type: 'revalidate', key, url: target.url, scope: target.scope, via: 'conditional' }));
+      }
+      const requestTime = now();
+      let response: Response;
+      try {
+        response = await fetchImpl(target.url, {
+          method: req.method,
+          headers,
+          signal,
+          cache: target.route?.browserCache ?? browserCache,
+          credentials: req.credentials,
+        });
+      } catch (cause) {
+        if (signal.aborted) throw signal.reason;
+        const error = new NetworkError(target.url, { cause });
+        return onError(error, validator, target.url);
+      }
+      const responseTime = now();
+      const responseHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => (responseHeaders[name] = value));
+      const token = responseHeaders[versionHeader];
+      if (scope && token === undefined && response.status < 400) {
+        warn('missing-version-header', `No ${versionHeader} header on ${target.url}: is it listed in Access-Control-Expose-Headers?`);
+      }
+      const notModified = response.status === 304 && validator !== undefined;
+      if (!response.ok && !notModified) {
+        const body = await readBody(response, responseHeaders).catch(() => '');
+        if (validator && response.status >= 500 && servableOnError(validator)) {
+          monitor.record('errors', () => ({ type: 'error', url: target.url, error: new HttpError(response.status, response.statusText, target.url, body) }));
+          return validator;
+        }
+        // Errors are answered, never stored: the previous good entry stays where it is.
+        return { ...blank(key, target), status: response.status, statusText: response.statusText, headers: responseHeaders, body };
+      }
+      const body = notModified ? validator.body : await readBody(response, responseHeaders);
+      const verdict = scope ? scopes.judge(scope, markAtSend!, token) : 'current';
+      if (verdict === 'late') {
+        if (attempt < MAX_LATE_RETRIES) continue;
+        throw new StaleVersionError(target.url, scope!.scope, token);
+      }
+      const merged = notModified ? { ...validator.headers, ...responseHeaders } : responseHeaders;
+      const policy = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? options.defaultTtl ?? 0);
+      const names = varyNames(merged['vary']);
+      if (names) varyIndex.set(primary, names);
+      else varyIndex.delete(primary);
+      const entry: Answer = {
+        ...blank(variantKey(primary, names, req.headers), target),
+        status: notModified ? validator.status : response.status,
+        statusText: response.statusText,
+        headers: merged,
+        body,
+        size: typeof body === 'string' ? body.length * 2 : body.byteLength,
+        ...policy,
+        version: scope?.token,
+        mark: scope?.mark,
+        vary: names,
+      };
+      if (notModified) monitor.record('notModified', () => ({ type: 'not-modified', key, url: target.url }));
+      if (!policy.storable) drop([key]);
+      // Not stored when the cache is off, or when a clear or invalidation ran while it was in flight.
+      else if (enabled && req.mode !== 'no-store' && generation === generationAtSend) {
+        save(entry, req.persist && target.route?.persist !== false);
+      }
+      return entry;
+    }
+  }
+
+  function onError(error: Error, validator: CacheEntry | undefined, url: string): Answer {
+    monitor.record('errors', () => ({ type: 'error', url, error }));
+    if (validator && servableOnError(validator)) return validator;
+    throw error;
+  }
+
+  function blank(key: string, target: Target): CacheEntry {
+    const at = now();
+    return {
+      key, namespace: target.namespace, url: target.url, scope: target.scope, build,
+      status: 200, headers: {}, body: '', size: 0,
+      storedAt: at, accessedAt: at, lifetime: 0, staleWhileRevalidate: 0, staleIfError: 0, noCache: false, mustRevalidate: false,
+    };
+  }
+
+  function checkScope(scope: ScopeState, versionUrl: string): Promise<boolean> {
+    let check = versionChecks.get(scope);
+    if (!check) {
+      check = askVersion(scope, versionUrl).finally(() => versionChecks.delete(scope));
+      versionChecks.set(scope, check);
+    }
+    return check;
+  }
+
+  async function askVersion(scope: ScopeState, versionUrl: string): Promise<boolean> {
+    const markAtSend = scope.mark;
+    monitor.record('revalidations', () => ({ type: 'revalidate', key: versionUrl, url: versionUrl, scope: scope.scope, via: 'version' }));
+    let token: string | undefined;
+    try {
+      const response = await fetchImpl(versionUrl, { cache: 'no-store' });
+      if (!response.ok) throw new HttpError(response.status, response.statusText, versionUrl, undefined);
+      token = response.headers.get(versionHeader) ?? undefined;
+      if (token === undefined) {
+        const body: unknown = await response.json();
+        const version = (body as { version?: unknown } | null)?.version;
+        if (typeof version === 'string' || typeof version === 'number') token = String(version);
+      }
+    } catch (error) {
+      monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error instanceof Error ? error : new Error(String(error)) }));
+      return false;
+    }
+    if (token === undefined) {
+      warn('missing-version', `Version endpoint ${versionUrl} sent no version`);
+      return false;
+    }
+    // Something changed while we asked: the answer proves nothing about the entries we hold.
+    if (scope.mark !== markAtSend) return false;
+    if (token === scope.token) {
+      scope.verifiedAt = now();
+      return true;
+    }
+    scopes.learn(scope, token, 'endpoint');
+    return false;
+  }
+
+  function toRequest(input: RequestInfo | URL, init?: RequestInit) {
+    const request = typeof input === 'object' && 'method' in input ? input : undefined;
+    const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init?.headers ?? request?.headers);
+    return { request, method, headers, url: request ? request.url : String(input) };
+  }
+
+  async function afterUnsafe(url: string, response: Response) {
+    if (response.status >= 400) return;
+    const target = resolve(url);
+    const token = target.scope === undefined ? null : response.headers.get(versionHeader);
+    if (token !== null) setVersion(target.scope!, token, target.namespace, 'mutation');
+    const urls = [target.url];
+    for (const name of ['location', 'content-location']) {
+      const value = response.headers.get(name);
+      // RFC 9111 4.4: only same-origin URIs may be invalidated.
+      if (value && new URL(value, target.url).origin === new URL(target.url).origin) urls.push(normalizeUrl(value, target.url));
+    }
+    await dropUrls(target.namespace, (entry) => urls.includes(entry.url), { urls }, 'unsafe-request');
+  }
+
+  async function dropUrls(
+    ns: string,
+    where: (entry: CacheEntry) => boolean,
+    describe: { urls?: string[]; prefix?: string; pattern?: string },
+    origin: 'local' | 'remote' | 'unsafe-request',
+  ) {
+    generation++;
+    const filter: EntryFilter = { namespace: ns, where };
+    const keys = new Set(memory.keys(filter));
+    if (persistent) {
+      try {
+        for (const key of await persistent.keys(filter)) keys.add(key);
+      } catch (error) {
+        warn('store-read-failed', String(error));
+      }
+    }
+    drop([...keys]);
+    monitor.record('invalidations', () => ({ type: 'invalidate', url: describe.urls?.[0] ?? describe.pattern, prefix: describe.prefix, count: keys.size, origin }));
+    if (origin !== 'remote') channel?.post({ kind: 'drop', namespace: ns, ...describe });
+  }
+
+  function setVersion(scope: string, token: string, ns = namespace, origin = 'mutation'): boolean {
+    return scopes.learn(scopes.get(ns, scope), token, origin);
+  }
+
+  async function clear(filter: { namespace?: string } = {}, origin: 'local' | 'remote' = 'local') {
+    generation++;
+    memory.clear(filter.namespace === undefined ? undefined : filter);
+    monitor.record(undefined, () => ({ type: 'clear', namespace: filter.namespace, origin }));
+    if (origin === 'local') channel?.post({ kind: 'clear', namespace: filter.namespace });
+    if (persistent) {
+      try {
+        await persistent.clear(filter.namespace === undefined ? undefined : filter);
+      } catch (error) {
+        warn('store-write-failed', String(error));
+      }
+    }
+  }
+
+  const urlMatcher = (pattern: string) => {
+    const re = globToRegExp(normalizeUrl(pattern, base).replace(/%2A/gi, '*'));
+    return (entry: CacheEntry) => re.test(entry.url);
+  };
+
+  const unsubscribe = channel?.subscribe((message) => {
+    if (message.kind === 'scope') scopes.restore(message.record, 'remote');
+    else if (message.kind === 'clear') void clear({ namespace: message.namespace }, 'remote');
+    else {
+      const { urls, prefix, pattern } = message;
+      const where = (entry: CacheEntry) =>
+        (urls?.includes(entry.url) ?? false) || (prefix !== undefined && entry.url.startsWith(prefix)) || (pattern !== undefined && urlMatcher(pattern)(entry));
+      // Another tab already cleaned the shared store: only our memory needs it.
+      generation++;
+      memory.delete(memory.keys({ namespace: message.namespace, where }));
+      monitor.record('invalidations', () => ({ type: 'invalidate', prefix, url: urls?.[0] ?? pattern, origin: 'remote' }));
+    }
+  });
+
+  function decode(answer: Answer, as: 'json' | 'text' = 'json'): unknown {
+    if (answer.status < 200 || answer.status > 299) {
+      throw new HttpError(answer.status, answer.statusText ?? '', answer.url, tryJson(answer.body));
+    }
+    const text = typeof answer.body === 'string' ? answer.body : decoder.decode(answer.body);
+    if (as === 'text') return text;
+    if (answer.data !== undefined) return answer.data;
+    if (text === '') return (answer.data = undefined);
+    try {
+      return (answer.data = JSON.parse(text));
+    } catch (cause) {
+      throw new ParseError(answer.url, text, { cause });
+    }
+  }
+
+  const client: Client = {
+    async get<T>(url: string, opts: GetOptions = {}): Promise<T> {
+      const target = resolve(url, opts.scope);
+      const answer = await read({
+        target,
+        method: 'GET',
+        headers: new Headers(opts.headers),
+        mode: opts.cache ?? 'default',
+        persist: opts.persist !== false,
+        signal: opts.signal,
+        timeout: opts.timeout,
+      });
+      return decode(answer, opts.as) as T;
+    },
+
+    async fetch(input, init) {
+      const { request, method, headers, url } = toRequest(input, init);
+      if (!enabled) return fetchImpl(input, init);
+      if (method !== 'GET' && method !== 'HEAD') {
+        const response = await fetchImpl(input, { ...init, cache: resolve(url).route?.browserCache ?? browserCache });
+        await afterUnsafe(url, response);
+        return response;
+      }
+      const answer = await read({
+        target: resolve(url),
+        method,
+        headers,
+        mode: init?.cache ?? request?.cache ?? 'default',
+        persist: true,
+        signal: init?.signal ?? request?.signal,
+        credentials: init?.credentials ?? request?.credentials,
+      });
+      const empty = method === 'HEAD' || answer.status === 204 || answer.status === 304;
+      return new Response(empty ? null : answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+    },
+
+    async invalidate(target) {
+      const ns = target.namespace ?? namespace;
+      if (target.scope !== undefined) {
+        const re = globToRegExp(target.scope);
+        const known = scopes.all().filter((s) => s.namespace === ns && re.test(s.scope));
+        if (!target.scope.includes('*') && !known.length) known.push(scopes.get(ns, target.scope));
+        for (const state of known) scopes.bump(state, 'local');
+      }
+      if (target.url !== undefined) {
+        const where = target.url.includes('*') ? urlMatcher(target.url) : ((u) => (e: CacheEntry) => e.url === u)(normalizeUrl(target.url, base));
+        await dropUrls(ns, where, target.url.includes('*') ? { pattern: target.url } : { urls: [normalizeUrl(target.url, base)] }, 'local');
+      }
+      if (target.prefix !== undefined) {
+        const prefix = new URL(target.prefix, base).href;
+        await dropUrls(ns, (e) => e.url.startsWith(prefix), { prefix }, 'local');
+      }
+    },
+
+    clear: (filter) => clear(filter),
+
+    async prefetch(urls, opts) {
+      await Promise.all(urls.map((url) => client.get(url, opts).catch(() => undefined)));
+    },
+
+    checkVersion(scope) {
+      const route = routes.find((r) => r.versionUrl && matchesScope(r, scope));
+      if (!route) return Promise.reject(new TypeError(`No route with a versionUrl produces scope "${scope}"`));
+      return checkScope(scopes.get(namespace, scope), normalizeUrl(fillFromScope(route, scope), base));
+    },
+
+    setVersion: (scope, token) => setVersion(scope, token),
+
+    get namespace() {
+      return namespace;
+    },
+    set namespace(value: string) {
+      if (value === namespace) return;
+      namespace = value;
+      targets = new Map();
+    },
+
+    scopes: () => scopes.all().filter((s) => s.namespace === namespace).map(({ verifiedAt: _, ...record }) => record),
+    stats: () => monitor.stats(),
+    resetStats: () => monitor.reset(),
+    subscribe: (listener) => monitor.subscribe(listener),
+    ready,
+    close: () => unsubscribe?.(),
+  };
+  return client;
+}
+
+/** Reads a body as text when it is textual, as bytes otherwise. */
+async function readBody(response: Response, headers: Record<string, string>): Promise<string | ArrayBuffer> {
+  const type = headers['content-type'];
+  return type === undefined || textual.test(type) ? response.text() : response.arrayBuffer();
+}
+
+function tryJson(body: string | ArrayBuffer): unknown {
+  const text = typeof body === 'string' ? body : decoder.decode(body);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Whether a route's scope template could have produced `scope` (templates compared with their holes as wildcards). */
+function matchesScope(route: Route, scope: string): boolean {
+  return typeof route.scope === 'string' && globToRegExp(route.scope.replace(/\{\w+\}/g, '*')).test(scope);
+}
+
+/** Fills a route's versionUrl from the values its scope template captured in `scope`. */
+function fillFromScope(route: Route, scope: string): string {
+  const names: string[] = [];
+  const source = (route.scope as string).replace(/\{(\w+)\}|[.*+?^$()|[\]\\]/g, (whole, name?: string) => {
+    if (!name) return `\\${whole}`;
+    names.push(name);
+    return '(.*)';
+  });
+  const values = new RegExp(`^${source}$`).exec(scope) ?? [];
+  return fill(route.versionUrl!, Object.fromEntries(names.map((name, i) => [name, values[i + 1] ?? ''])));
+}

@@ -1,0 +1,102 @@
+import type { ScopeRecord } from './types.js';
+
+/** A fresh mark: unique across tabs, since tabs share persisted entries and broadcast marks. */
+export const newMark = (): string => Math.random().toString(36).slice(2) + Date.now().toString(36);
+
+const numeric = /^\d+$/;
+
+/**
+ * Order of two tokens: numeric tokens compare as numbers (of any length), opaque ones are only
+ * equal or different. Returns -1 (a older), 0, 1 (a newer) or NaN (different, order unknown).
+ */
+export function compareTokens(a: string, b: string): number {
+  if (a === b) return 0;
+  if (!numeric.test(a) || !numeric.test(b)) return NaN;
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+export interface ScopeState extends ScopeRecord {
+  /** Client time of the last version check that found the token unchanged. */
+  verifiedAt: number;
+}
+
+/** What to do with a response, given what it says of its scope's version. */
+export type Verdict = 'current' | 'adopted' | 'late';
+
+/** Scope states per namespace. Every operation is O(1); nothing here scans entries. */
+export class Scopes {
+  private readonly byNamespace = new Map<string, Map<string, ScopeState>>();
+
+  constructor(private readonly onChange: (state: ScopeState, previous: string | undefined, origin: string) => void) {}
+
+  get(namespace: string, scope: string): ScopeState {
+    let scopes = this.byNamespace.get(namespace);
+    if (!scopes) this.byNamespace.set(namespace, (scopes = new Map()));
+    let state = scopes.get(scope);
+    if (!state) scopes.set(scope, (state = { namespace, scope, mark: newMark(), local: false, verifiedAt: 0 }));
+    return state;
+  }
+
+  all(): ScopeState[] {
+    return [...this.byNamespace.values()].flatMap((scopes) => [...scopes.values()]);
+  }
+
+  /** Replaces what we know with a record from storage or another tab. */
+  restore(record: ScopeRecord, origin: string): void {
+    const state = this.get(record.namespace, record.scope);
+    const previous = state.token;
+    if (state.mark === record.mark) return;
+    Object.assign(state, { token: record.token, mark: record.mark, local: record.local, verifiedAt: 0 });
+    this.onChange(state, previous, origin);
+  }
+
+  /** Local invalidation: every entry of the scope becomes stale. */
+  bump(state: ScopeState, origin: string): void {
+    state.mark = newMark();
+    state.local = true;
+    state.verifiedAt = 0;
+    this.onChange(state, state.token, origin);
+  }
+
+  /**
+   * Learns a token from a mutation answer or a version endpoint, which speak for the present:
+   * adopted unless it is numerically older than what we know.
+   */
+  learn(state: ScopeState, token: string, origin: string): boolean {
+    const previous = state.token;
+    if (previous !== undefined && !(compareTokens(token, previous) > 0) && !Number.isNaN(compareTokens(token, previous))) {
+      return false;
+    }
+    state.token = token;
+    state.mark = newMark();
+    state.local = false;
+    state.verifiedAt = 0;
+    this.onChange(state, previous, origin);
+    return true;
+  }
+
+  /**
+   * Judges a read response sent while the scope had `markAtSend`.
+   * - `current`: consistent with what we know; store it under the current mark.
+   * - `adopted`: it carries a newer token, now the scope's; store it under the new mark.
+   * - `late`: it may predate something we already know (an older token, or a change made while
+   *   it was in flight); neither store it nor serve it.
+   */
+  judge(state: ScopeState, markAtSend: string, token: string | undefined): Verdict {
+    const order = token === undefined || state.token === undefined ? (token === state.token ? 0 : NaN) : compareTokens(token, state.token);
+    if (order > 0) return this.learn(state, token!, 'response'), 'adopted';
+    if (order < 0) return 'late';
+    if (state.mark === markAtSend) {
+      if (order === 0) return 'current';
+      // A different token on a request sent after everything we know: any change is a change.
+      if (token === undefined) return 'current';
+      return this.learn(state, token, 'response'), 'adopted';
+    }
+    // The scope changed in flight. Same token, and no local invalidation since we learned it:
+    // the server answered from the version we now hold.
+    return order === 0 && !state.local && token !== undefined ? 'current' : 'late';
+  }
+}

@@ -1,0 +1,120 @@
+/** A value that may or may not be behind a promise: memory tiers answer synchronously, persistent ones do not. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * One cached response, as the memory tier holds it and a persistent {@link Store} saves it.
+ * Everything here is structured-clone safe except `data`, which is the decoded body memoised
+ * by the memory tier and never persisted.
+ */
+export interface CacheEntry {
+  /** The injective cache key (see `cacheKey`). */
+  key: string;
+  /** Namespace (user) the entry belongs to; part of the key as well. */
+  namespace: string;
+  /** Normalised absolute URL, used by URL, prefix and pattern invalidation. */
+  url: string;
+  /** HTTP status of the stored response (a 304 never replaces it). */
+  status: number;
+  /** Response headers worth keeping, names lowercased. */
+  headers: Record<string, string>;
+  /** Raw body: text for textual types, bytes otherwise. */
+  body: string | ArrayBuffer;
+  /** Decoded body, memoised on first read. Memory only. */
+  data?: unknown;
+  /** Approximate size in bytes, for `maxBytes`. */
+  size: number;
+  /** Client clock (ms) when the response (or its last 304) arrived, corrected by `Age`. */
+  storedAt: number;
+  /** Freshness lifetime in ms: fresh while `now - storedAt < lifetime`. */
+  lifetime: number;
+  /** `stale-while-revalidate`: ms after expiry during which it may be served while a refresh runs. */
+  staleWhileRevalidate: number;
+  /** `stale-if-error`: ms after expiry during which it may be served when revalidation fails. */
+  staleIfError: number;
+  /** `no-cache`: never reused without a successful revalidation. */
+  noCache: boolean;
+  /** `must-revalidate`: once stale, never served without a successful revalidation. */
+  mustRevalidate: boolean;
+  /** Scope the entry belongs to, if any. */
+  scope?: string;
+  /** The scope's version token the entry was fetched under, if the server sent one. */
+  version?: string;
+  /** The scope mark the entry was fetched under; every scope change draws a new mark. */
+  mark?: string;
+  /** Build that stored the entry (deploy awareness). */
+  build?: string;
+  /** Header names from `Vary`, lowercased, when the response varied. */
+  vary?: string[];
+  /** Last access time (ms), for LRU in persistent tiers. */
+  accessedAt: number;
+}
+
+/**
+ * Pluggable storage for cache entries. The built-in memory tier implements it synchronously;
+ * `nostale/idb` implements it over IndexedDB. Implementations must never throw for a missing
+ * or unreadable record: they answer `undefined` and report through their own events.
+ */
+export interface Store {
+  get(key: string): MaybePromise<CacheEntry | undefined>;
+  /** Writes entries in one batch. */
+  set(entries: readonly CacheEntry[]): MaybePromise<void>;
+  delete(keys: readonly string[]): MaybePromise<void>;
+  /** Entries matching the filter (all when omitted). Used by invalidation scans, never by reads. */
+  keys(filter?: EntryFilter): MaybePromise<string[]>;
+  /** Removes every entry matching the filter (all when omitted). */
+  clear(filter?: EntryFilter): MaybePromise<void>;
+  /** Persisted scope states, so entries survive a reload without losing their version check. */
+  loadScopes?(): MaybePromise<ScopeRecord[]>;
+  saveScopes?(records: readonly ScopeRecord[]): MaybePromise<void>;
+}
+
+/**
+ * What the client knows of one scope: its server version token and a mark that changes on every
+ * change (new token or local invalidation). An entry is current only while its mark is the scope's.
+ */
+export interface ScopeRecord {
+  namespace: string;
+  scope: string;
+  token?: string;
+  mark: string;
+  /** True when the mark comes from a local invalidation made after `token` was learned. */
+  local: boolean;
+}
+
+/** Selects entries by namespace and/or a predicate over the entry. */
+export interface EntryFilter {
+  namespace?: string;
+  where?: (entry: CacheEntry) => boolean;
+}
+
+/** What a client reports, one event per cache operation. */
+export type CacheEvent =
+  | { type: 'hit' | 'stale' | 'miss'; key: string; url: string; scope?: string }
+  | { type: 'revalidate'; key: string; url: string; scope?: string; via: 'conditional' | 'version' }
+  | { type: 'not-modified'; key: string; url: string }
+  | { type: 'store'; key: string; url: string; size: number; persisted: boolean }
+  | { type: 'evict'; key: string; reason: 'lru' | 'expired' | 'version' | 'corrupt' }
+  | { type: 'invalidate'; scope?: string; url?: string; prefix?: string; count?: number; origin: 'local' | 'remote' | 'unsafe-request' | 'mutation' }
+  | { type: 'version'; scope: string; version: string | undefined; previous: string | undefined; origin: 'response' | 'endpoint' | 'mutation' | 'local' | 'remote' }
+  | { type: 'clear'; namespace?: string; origin: 'local' | 'remote' }
+  | { type: 'error'; url: string; error: Error }
+  | { type: 'warning'; code: string; message: string };
+
+/** Counters since the client was created (or `resetStats()`). */
+export interface CacheStats {
+  /** Reads served fresh from the cache. */
+  hits: number;
+  /** Reads served stale while a background revalidation ran. */
+  staleHits: number;
+  /** Reads that waited on the network (including foreground revalidations). */
+  misses: number;
+  /** Conditional requests and version checks sent. */
+  revalidations: number;
+  /** 304 answers that refreshed an entry without a body. */
+  notModified: number;
+  evictions: number;
+  invalidations: number;
+  errors: number;
+  /** (hits + staleHits) / (hits + staleHits + misses), 0 when nothing was read. */
+  hitRatio: number;
+}
