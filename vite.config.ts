@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const entries = {
-  index: resolve(__dirname, 'src/index.ts'),
+  index: resolve(import.meta.dirname, 'src/index.ts'),
 };
 
 export default defineConfig({

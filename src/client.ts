@@ -405,7 +405,7 @@ export function createClient(options: ClientOptions = {}): Client {
       }
       const responseTime = now();
       const responseHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => (responseHeaders[name] = value));
+      response.headers.forEach((value, name) => (responseHeaders[name.toLowerCase()] = value));
       const token = responseHeaders[versionHeader];
       if (scope && token === undefined && response.status < 400) {
         warn('missing-version-header', `No ${versionHeader} header on ${target.url}: is it listed in Access-Control-Expose-Headers?`);

@@ -1,0 +1,39 @@
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createClient, type CacheEvent, type ClientOptions } from '../../../src/index.js';
+
+export const API = 'http://api.test';
+
+/** One MSW server for the file; handlers are added per test with `server.use`. */
+export function useServer() {
+  const server = setupServer();
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+  return server;
+}
+
+/** A client with a hand-driven clock and a record of every request and event. */
+export function makeClient(options: ClientOptions = {}) {
+  const clock = { now: 1_000_000 };
+  const requests: { url: string; init: RequestInit | undefined }[] = [];
+  const events: CacheEvent[] = [];
+  const client = createClient({
+    baseUrl: `${API}/`,
+    now: () => clock.now,
+    fetch: (input, init) => {
+      requests.push({ url: String(input), init });
+      return globalThis.fetch(input, init);
+    },
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  return { client, clock, requests, events, tick: (ms: number) => (clock.now += ms) };
+}
+
+/** A promise with its resolver outside, to hold a response until the test lets it go. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
