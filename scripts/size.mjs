@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Bundle-size report and budget gate: `npm run size`.
+// Usage: node scripts/size.mjs [--root DIR]   (--root lets the script be
+// tried on a fixture tree without touching the real src/).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/**
+ * @typedef {object} Entry
+ * @property {string} name       import specifier users write
+ * @property {string} file       source entry, relative to the root
+ * @property {number} [budget]   gzip bytes; exceeding it fails the run
+ * @property {number} [aim]      gzip bytes we try to stay under; only warns
+ * @property {boolean} [optional] skipped while the file does not exist
+ * @property {string[]} [deps]   external packages also measured bundled in
+ */
+
+/** @type {Entry[]} */
+const ENTRIES = [
+  { name: 'nostale', file: 'src/index.ts', budget: 6144, aim: 5120 },
+  { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
+  { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
+  { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
+  { name: 'nostale/mutate', file: 'src/mutate.ts', optional: true },
+];
+
+// Peer-ish packages users bring themselves; a subpath's own size should not
+// include them (they are reported separately as "+ dep" rows).
+const EXTERNAL = ['idb', 'workbox-window', '@fullcalendar/*'];
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const rootFlag = process.argv.indexOf('--root');
+const root = rootFlag === -1 ? repoRoot : resolve(process.argv[rootFlag + 1] ?? '.');
+const outFile = join(root, 'bench/size.json');
+
+/** Minified and gzipped size of one entry bundled with the given externals. */
+async function measure(file, external) {
+  const result = await build({
+    entryPoints: [file],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    outfile: 'out.js',
+    external,
+    logLevel: 'silent',
+  });
+  const code = Buffer.concat(
+    result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => Buffer.from(f.contents)),
+  );
+  return { minBytes: code.length, gzBytes: gzipSync(code, { level: 9 }).length };
+}
+
+function status(gz, budget, aim) {
+  if (budget !== undefined && gz > budget) return 'FAIL over budget';
+  if (aim !== undefined && gz > aim) return 'warn over aim';
+  return budget === undefined && aim === undefined ? 'info' : 'ok';
+}
+
+const rows = [];
+const problems = [];
+for (const entry of ENTRIES) {
+  const file = join(root, entry.file);
+  if (!existsSync(file)) {
+    if (!entry.optional) problems.push(`${entry.file} is missing (required for ${entry.name})`);
+    continue;
+  }
+  const variants = [{ label: entry.name, external: EXTERNAL, gated: true }];
+  if (entry.deps?.length) {
+    const bundled = EXTERNAL.filter((e) => !entry.deps.includes(e));
+    const depNames = entry.deps.join(' + ');
+    // The budget covers our code only; what users pay with the dep is informative.
+    variants.push({ label: `${entry.name} + ${depNames}`, external: bundled, gated: false });
+  }
+  for (const v of variants) {
+    try {
+      const size = await measure(file, v.external);
+      const budget = v.gated ? entry.budget : undefined;
+      const aim = v.gated ? entry.aim : undefined;
+      rows.push({
+        name: v.label,
+        file: relative(root, file),
+        external: v.external,
+        ...size,
+        budget: budget ?? null,
+        aim: aim ?? null,
+        status: status(size.gzBytes, budget, aim),
+      });
+    } catch (error) {
+      const detail = error?.errors?.map((e) => e.text).join('; ') ?? String(error);
+      problems.push(`${v.label}: esbuild failed: ${detail}`);
+    }
+  }
+}
+
+const header = ['entry', 'min bytes', 'gz bytes', 'budget', 'status'];
+const table = [header, ...rows.map((r) => [r.name, String(r.minBytes), String(r.gzBytes), r.budget === null ? '-' : `${r.budget} (aim ${r.aim})`, r.status])];
+const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+for (const [i, row] of table.entries()) {
+  console.log(row.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+}
+
+// A partial report would read as "this entry vanished"; write only complete ones.
+if (problems.length) {
+  for (const p of problems) console.error(`size: ${p}`);
+  process.exit(1);
+}
+
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, `${JSON.stringify({ gzipLevel: 9, entries: rows }, null, 2)}\n`);
+console.log(`\nwrote ${relative(process.cwd(), outFile) || outFile}`);
+
+const over = rows.filter((r) => r.status.startsWith('FAIL'));
+for (const r of over) console.error(`size: ${r.name} is ${r.gzBytes} B gz, over its ${r.budget} B budget`);
+if (over.length) process.exit(1);
