@@ -60,7 +60,7 @@ export function freshness(
   defaultTtl: number,
 ): Freshness {
   const cc = parseCacheControl(headers['cache-control']);
-  const pragmaNoCache = !headers['cache-control'] && /no-cache/i.test(headers['pragma'] ?? '');
+
   const date = httpDate(headers['date']);
   const ageHeader = headers['age'];
   // An Age that is not a plain non-negative integer ("7200.0", "-1", "1, 2") is ignored.
@@ -88,7 +88,7 @@ export function freshness(
     staleWhileRevalidate: ext('stale-while-revalidate'),
     staleIfError: ext('stale-if-error'),
     // Any form of no-cache, including a qualified one, is taken as the strictest.
-    noCache: cc.has('no-cache') || pragmaNoCache,
+    noCache: cc.has('no-cache'),
     mustRevalidate: cc.has('must-revalidate'),
   };
 }

@@ -5,7 +5,7 @@ import { MemoryStore } from './memoryStore.js';
 import { Monitor, type CacheEventListener } from './monitor.js';
 import { compilePattern, fill, globToRegExp } from './patterns.js';
 import { Scopes, type ScopeState } from './scopes.js';
-import type { CacheEntry, CacheEvent, CacheStats, EntryFilter, ScopeRecord, Store } from './types.js';
+import type { CacheEntry, CacheEvent, CacheStats, Change, EntryFilter, ScopeRecord, Store } from './types.js';
 
 /** Maps a family of URLs to a scope, and says how to treat them. */
 export interface Route {
@@ -57,8 +57,6 @@ export interface ClientOptions {
   timeout?: number;
   /** Build id stamped on entries; persisted entries of another build are never served. */
   build?: string;
-  /** Carries version changes, invalidations and clears to other tabs (see `nostale/idb`'s `broadcastChannel()`). */
-  channel?: Channel;
   /** Told about every cache operation. */
   onEvent?: CacheEventListener;
 }
@@ -91,17 +89,6 @@ export interface InvalidateTarget {
   namespace?: string;
 }
 
-/** A message between tabs. */
-export type ChannelMessage =
-  | { kind: 'scope'; record: ScopeRecord }
-  | { kind: 'drop'; namespace: string; urls?: string[]; prefix?: string; pattern?: string }
-  | { kind: 'clear'; namespace?: string };
-
-export interface Channel {
-  post(message: ChannelMessage): void;
-  subscribe(handler: (message: ChannelMessage) => void): () => void;
-}
-
 export interface Client {
   /** Reads `url` through the cache and decodes it (JSON by default). Rejects with typed errors. */
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
@@ -127,8 +114,11 @@ export interface Client {
   subscribe(listener: CacheEventListener): () => void;
   /** Resolves when the persistent tier's scope versions are loaded. */
   readonly ready: Promise<void>;
-  /** Releases the channel subscription. */
-  close(): void;
+  /**
+   * Applies a change made elsewhere (another tab) to this client's memory, without reporting it
+   * back as a local change. `nostale/sync` calls it; apps rarely need to.
+   */
+  apply(change: Change): void;
 }
 
 interface CompiledRoute extends Route {
@@ -160,7 +150,6 @@ export function createClient(options: ClientOptions = {}): Client {
   const browserCache = options.browserCache ?? 'no-store';
   const enabled = options.enabled !== false;
   const persistent = options.store;
-  const channel = options.channel;
   const build = options.build;
   const monitor = new Monitor(options.onEvent);
   const warned = new Set<string>();
@@ -171,17 +160,15 @@ export function createClient(options: ClientOptions = {}): Client {
   });
   const routes: CompiledRoute[] = (options.routes ?? []).map((route) => ({
     ...route,
-    test:
-      typeof route.match === 'string'
-        ? compilePattern(route.match)
-        : route.match instanceof RegExp
-          ? ((re) => (url: URL) => (re.test(url.href) ? {} : null))(route.match)
-          : ((fn) => (url: URL) => (fn(url) ? {} : null))(route.match),
+    test: ((m) =>
+      typeof m === 'string' ? compilePattern(m) : (url: URL) => ((m instanceof RegExp ? m.test(url.href) : m(url)) ? {} : null))(route.match),
   }));
   /** Header names each URL's responses varied on, by primary key. */
   const varyIndex = new Map<string, string[]>();
   const inflight = new Map<string, Shared>();
   const versionChecks = new Map<ScopeState, Promise<boolean>>();
+  /** Version endpoint of each scope, learned as its URLs are resolved. */
+  const versionUrls = new Map<ScopeState, string>();
   let namespace = options.namespace ?? '';
   /** Moves on with every clear and URL invalidation, so answers already in flight are not stored. */
   let generation = 0;
@@ -203,16 +190,16 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 
   const scopes = new Scopes((state, previous, origin) => {
+    const { verifiedAt: _, ...record } = state;
     monitor.record(origin === 'local' || origin === 'remote' ? 'invalidations' : undefined, () => ({
       type: 'version',
       scope: state.scope,
       version: state.token,
       previous,
       origin: origin as Extract<CacheEvent, { type: 'version' }>['origin'],
+      record,
     }));
-    const { verifiedAt: _, ...record } = state;
-    if (persistent?.saveScopes) safely(() => persistent.saveScopes!([record]), 'store-write-failed');
-    if (origin !== 'remote') channel?.post({ kind: 'scope', record });
+    if (persistent?.saveScopes && origin !== 'remote') safely(() => persistent.saveScopes!([record]), 'store-write-failed');
   });
 
   const ready: Promise<void> = (async () => {
@@ -234,6 +221,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!params) continue;
       const scope = typeof route.scope === 'function' ? route.scope(parsed) : route.scope && fill(route.scope, params);
       const versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
+      if (versionUrl && scope !== undefined) versionUrls.set(scopes.get(namespace, scope), versionUrl);
       target = { ...target, route, scope, versionUrl };
       break;
     }
@@ -243,12 +231,9 @@ export function createClient(options: ClientOptions = {}): Client {
     return target;
   }
 
-  const scopeOf = (entry: { namespace: string; scope?: string }) =>
-    entry.scope === undefined ? undefined : scopes.get(entry.namespace, entry.scope);
-
   /** `fresh`, `stale` (servable while revalidating), `expired` (revalidate first) or `dead` (older scope version). */
   function condition(entry: CacheEntry): 'fresh' | 'stale' | 'expired' | 'dead' {
-    const state = scopeOf(entry);
+    const state = entry.scope === undefined ? undefined : scopes.get(entry.namespace, entry.scope);
     if (state && entry.mark !== state.mark) return 'dead';
     if (entry.noCache) return 'expired';
     const age = now() - Math.max(entry.storedAt, state?.verifiedAt ?? 0);
@@ -300,7 +285,7 @@ export function createClient(options: ClientOptions = {}): Client {
     let shared = inflight.get(key);
     if (shared) return shared;
     const controller = new AbortController();
-    const timer = timeout ? setTimeout(() => controller.abort(new TimeoutError(url, timeout)), timeout) : undefined;
+    const timer = timeout ? setTimeout(() => controller.abort(new TimeoutError(`Timed out after ${timeout} ms: ${url}`, { url, timeout })), timeout) : undefined;
     const promise = run(controller.signal).finally(() => {
       clearTimeout(timer);
       inflight.delete(key);
@@ -312,9 +297,10 @@ export function createClient(options: ClientOptions = {}): Client {
 
   /** Waits on a shared request; this caller's abort detaches it, and the last one aborts the request. */
   function wait(shared: Shared, signal: AbortSignal | undefined | null): Promise<Answer> {
-    if (!signal) return shared.promise;
-    if (signal.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // Callers without a signal count too: they keep the request alive.
     shared.waiters++;
+    if (!signal) return shared.promise;
     return new Promise<Answer>((resolve, reject) => {
       const onAbort = () => {
         if (--shared.waiters === 0) shared.controller.abort(signal.reason);
@@ -347,7 +333,7 @@ export function createClient(options: ClientOptions = {}): Client {
       monitor.record('hits', event('hit'));
       return entry;
     }
-    if (mode === 'only-if-cached') throw new NetworkError(target.url, { cause: 'only-if-cached' });
+    if (mode === 'only-if-cached') throw new NetworkError(`Not cached: ${target.url}`, { url: target.url });
     if (entry && state === 'stale' && mode !== 'no-cache') {
       monitor.record('staleHits', event('stale'));
       fetchShared(req, primary, key, entry).catch(() => undefined);
@@ -400,7 +386,7 @@ export function createClient(options: ClientOptions = {}): Client {
         });
       } catch (cause) {
         if (signal.aborted) throw signal.reason;
-        const error = new NetworkError(target.url, { cause });
+        const error = new NetworkError(`Network request failed: ${target.url}`, { url: target.url }, { cause });
         return onError(error, validator, target.url);
       }
       const responseTime = now();
@@ -414,7 +400,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!response.ok && !notModified) {
         const body = await readBody(response, responseHeaders).catch(() => '');
         if (validator && response.status >= 500 && servableOnError(validator)) {
-          monitor.record('errors', () => ({ type: 'error', url: target.url, error: new HttpError(response.status, response.statusText, target.url, body) }));
+          monitor.record('errors', () => ({ type: 'error', url: target.url, error: httpError(response.status, response.statusText, target.url, body) }));
           return validator;
         }
         // Errors are answered, never stored: the previous good entry stays where it is.
@@ -424,7 +410,7 @@ export function createClient(options: ClientOptions = {}): Client {
       const verdict = scope ? scopes.judge(scope, markAtSend!, token) : 'current';
       if (verdict === 'late') {
         if (attempt < MAX_LATE_RETRIES) continue;
-        throw new StaleVersionError(target.url, scope!.scope, token);
+        throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, { url: target.url, scope: scope!.scope, version: token });
       }
       const merged = notModified ? { ...validator.headers, ...responseHeaders } : responseHeaders;
       const policy = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? options.defaultTtl ?? 0);
@@ -483,7 +469,7 @@ export function createClient(options: ClientOptions = {}): Client {
     let token: string | undefined;
     try {
       const response = await fetchImpl(versionUrl, { cache: 'no-store' });
-      if (!response.ok) throw new HttpError(response.status, response.statusText, versionUrl, undefined);
+      if (!response.ok) throw httpError(response.status, response.statusText, versionUrl, undefined);
       token = response.headers.get(versionHeader) ?? undefined;
       if (token === undefined) {
         const body: unknown = await response.json();
@@ -546,8 +532,7 @@ export function createClient(options: ClientOptions = {}): Client {
       }
     }
     drop([...keys]);
-    monitor.record('invalidations', () => ({ type: 'invalidate', url: describe.urls?.[0] ?? describe.pattern, prefix: describe.prefix, count: keys.size, origin }));
-    if (origin !== 'remote') channel?.post({ kind: 'drop', namespace: ns, ...describe });
+    monitor.record('invalidations', () => ({ type: 'invalidate', namespace: ns, ...describe, count: keys.size, origin }));
   }
 
   function setVersion(scope: string, token: string, ns = namespace, origin = 'mutation'): boolean {
@@ -558,7 +543,6 @@ export function createClient(options: ClientOptions = {}): Client {
     generation++;
     memory.clear(filter.namespace === undefined ? undefined : filter);
     monitor.record(undefined, () => ({ type: 'clear', namespace: filter.namespace, origin }));
-    if (origin === 'local') channel?.post({ kind: 'clear', namespace: filter.namespace });
     if (persistent) {
       try {
         await persistent.clear(filter.namespace === undefined ? undefined : filter);
@@ -573,23 +557,9 @@ export function createClient(options: ClientOptions = {}): Client {
     return (entry: CacheEntry) => re.test(entry.url);
   };
 
-  const unsubscribe = channel?.subscribe((message) => {
-    if (message.kind === 'scope') scopes.restore(message.record, 'remote');
-    else if (message.kind === 'clear') void clear({ namespace: message.namespace }, 'remote');
-    else {
-      const { urls, prefix, pattern } = message;
-      const where = (entry: CacheEntry) =>
-        (urls?.includes(entry.url) ?? false) || (prefix !== undefined && entry.url.startsWith(prefix)) || (pattern !== undefined && urlMatcher(pattern)(entry));
-      // Another tab already cleaned the shared store: only our memory needs it.
-      generation++;
-      memory.delete(memory.keys({ namespace: message.namespace, where }));
-      monitor.record('invalidations', () => ({ type: 'invalidate', prefix, url: urls?.[0] ?? pattern, origin: 'remote' }));
-    }
-  });
-
   function decode(answer: Answer, as: 'json' | 'text' = 'json'): unknown {
     if (answer.status < 200 || answer.status > 299) {
-      throw new HttpError(answer.status, answer.statusText ?? '', answer.url, tryJson(answer.body));
+      throw httpError(answer.status, answer.statusText ?? '', answer.url, tryJson(answer.body));
     }
     const text = typeof answer.body === 'string' ? answer.body : decoder.decode(answer.body);
     if (as === 'text') return text;
@@ -598,7 +568,7 @@ export function createClient(options: ClientOptions = {}): Client {
     try {
       return (answer.data = JSON.parse(text));
     } catch (cause) {
-      throw new ParseError(answer.url, text, { cause });
+      throw new ParseError(`Malformed body: ${answer.url}`, { url: answer.url, text }, { cause });
     }
   }
 
@@ -663,9 +633,9 @@ export function createClient(options: ClientOptions = {}): Client {
     },
 
     checkVersion(scope) {
-      const route = routes.find((r) => r.versionUrl && matchesScope(r, scope));
-      if (!route) return Promise.reject(new TypeError(`No route with a versionUrl produces scope "${scope}"`));
-      return checkScope(scopes.get(namespace, scope), normalizeUrl(fillFromScope(route, scope), base));
+      const state = scopes.get(namespace, scope);
+      const url = versionUrls.get(state);
+      return url ? checkScope(state, url) : Promise.reject(new TypeError(`No versionUrl known for scope "${scope}"`));
     },
 
     setVersion: (scope, token) => setVersion(scope, token),
@@ -684,7 +654,23 @@ export function createClient(options: ClientOptions = {}): Client {
     resetStats: () => monitor.reset(),
     subscribe: (listener) => monitor.subscribe(listener),
     ready,
-    close: () => unsubscribe?.(),
+
+    apply(change) {
+      if (change.kind === 'scope') scopes.restore(change.record, 'remote');
+      else if (change.kind === 'clear') {
+        generation++;
+        memory.clear(change.namespace === undefined ? undefined : { namespace: change.namespace });
+        monitor.record(undefined, () => ({ type: 'clear', namespace: change.namespace, origin: 'remote' }));
+      } else {
+        const { urls, prefix, pattern } = change;
+        const byPattern = pattern === undefined ? undefined : urlMatcher(pattern);
+        const where = (e: CacheEntry) => !!(urls?.includes(e.url) || (prefix !== undefined && e.url.startsWith(prefix)) || byPattern?.(e));
+        // The tab that made the change already cleaned the shared store: only memory is ours to clean.
+        generation++;
+        memory.delete(memory.keys({ namespace: change.namespace, where }));
+        monitor.record('invalidations', () => ({ type: 'invalidate', ...change, origin: 'remote' }));
+      }
+    },
   };
   return client;
 }
@@ -695,6 +681,9 @@ async function readBody(response: Response, headers: Record<string, string>): Pr
   return type === undefined || textual.test(type) ? response.text() : response.arrayBuffer();
 }
 
+const httpError = (status: number, statusText: string, url: string, body: unknown) =>
+  new HttpError(`HTTP ${status} ${statusText}: ${url}`, { status, statusText, url, body });
+
 function tryJson(body: string | ArrayBuffer): unknown {
   const text = typeof body === 'string' ? body : decoder.decode(body);
   try {
@@ -702,21 +691,4 @@ function tryJson(body: string | ArrayBuffer): unknown {
   } catch {
     return text;
   }
-}
-
-/** Whether a route's scope template could have produced `scope` (templates compared with their holes as wildcards). */
-function matchesScope(route: Route, scope: string): boolean {
-  return typeof route.scope === 'string' && globToRegExp(route.scope.replace(/\{\w+\}/g, '*')).test(scope);
-}
-
-/** Fills a route's versionUrl from the values its scope template captured in `scope`. */
-function fillFromScope(route: Route, scope: string): string {
-  const names: string[] = [];
-  const source = (route.scope as string).replace(/\{(\w+)\}|[.*+?^$()|[\]\\]/g, (whole, name?: string) => {
-    if (!name) return `\\${whole}`;
-    names.push(name);
-    return '(.*)';
-  });
-  const values = new RegExp(`^${source}$`).exec(scope) ?? [];
-  return fill(route.versionUrl!, Object.fromEntries(names.map((name, i) => [name, values[i + 1] ?? ''])));
 }

@@ -1,43 +1,40 @@
-/** Base of every error nostale throws, so `instanceof NostaleError` catches them all. */
+/**
+ * Base of every error nostale throws, so `instanceof NostaleError` catches them all. Subclasses
+ * only declare their fields: one constructor assigns them, which keeps the core small.
+ */
 export class NostaleError extends Error {
   override name = 'NostaleError';
+  /** The URL the failed operation was about. */
+  declare readonly url: string;
+  constructor(message: string, details: object, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.assign(this, details);
+  }
 }
 
 /** The server answered with a status outside 200-299. `body` is the decoded JSON or the text. */
 export class HttpError extends NostaleError {
   override name = 'HttpError';
-  constructor(
-    readonly status: number,
-    readonly statusText: string,
-    readonly url: string,
-    readonly body: unknown,
-  ) {
-    super(`HTTP ${status}${statusText ? ` ${statusText}` : ''} for ${url}`);
-  }
+  declare readonly status: number;
+  declare readonly statusText: string;
+  declare readonly body: unknown;
 }
 
-/** The request never got an answer: offline, DNS, CORS, connection reset. */
+/** The request never got an answer: offline, DNS, CORS, connection reset. `cause` says why. */
 export class NetworkError extends NostaleError {
   override name = 'NetworkError';
-  constructor(readonly url: string, options?: { cause?: unknown }) {
-    super(`Network request failed for ${url}`, options);
-  }
 }
 
-/** No answer within the `timeout` option. */
+/** No answer within the `timeout` option (ms). */
 export class TimeoutError extends NostaleError {
   override name = 'TimeoutError';
-  constructor(readonly url: string, readonly timeout: number) {
-    super(`Request to ${url} timed out after ${timeout} ms`);
-  }
+  declare readonly timeout: number;
 }
 
 /** The body could not be decoded as asked (e.g. malformed JSON). `text` is what arrived. */
 export class ParseError extends NostaleError {
   override name = 'ParseError';
-  constructor(readonly url: string, readonly text: string, options?: { cause?: unknown }) {
-    super(`Malformed response body from ${url}`, options);
-  }
+  declare readonly text: string;
 }
 
 /**
@@ -46,7 +43,6 @@ export class ParseError extends NostaleError {
  */
 export class StaleVersionError extends NostaleError {
   override name = 'StaleVersionError';
-  constructor(readonly url: string, readonly scope: string, readonly version: string | undefined) {
-    super(`Response for ${url} carries an older version of scope "${scope}" than the client knows`);
-  }
+  declare readonly scope: string;
+  declare readonly version: string | undefined;
 }

@@ -94,11 +94,33 @@ export type CacheEvent =
   | { type: 'not-modified'; key: string; url: string }
   | { type: 'store'; key: string; url: string; size: number; persisted: boolean }
   | { type: 'evict'; key: string; reason: 'lru' | 'expired' | 'version' | 'corrupt' }
-  | { type: 'invalidate'; scope?: string; url?: string; prefix?: string; count?: number; origin: 'local' | 'remote' | 'unsafe-request' | 'mutation' }
-  | { type: 'version'; scope: string; version: string | undefined; previous: string | undefined; origin: 'response' | 'endpoint' | 'mutation' | 'local' | 'remote' }
+  | ({ type: 'invalidate'; count?: number; origin: 'local' | 'remote' | 'unsafe-request' } & UrlSelection)
+  | {
+      type: 'version';
+      scope: string;
+      version: string | undefined;
+      previous: string | undefined;
+      origin: 'response' | 'endpoint' | 'mutation' | 'local' | 'remote' | 'store';
+      /** The scope's new state, as other tabs and the store need it. */
+      record: ScopeRecord;
+    }
   | { type: 'clear'; namespace?: string; origin: 'local' | 'remote' }
   | { type: 'error'; url: string; error: Error }
   | { type: 'warning'; code: string; message: string };
+
+/** URLs dropped by an invalidation: exact URLs, a prefix, or a `*` pattern, in one namespace. */
+export interface UrlSelection {
+  namespace: string;
+  urls?: string[];
+  prefix?: string;
+  pattern?: string;
+}
+
+/** A change made in one tab that the others apply to their memory (see `client.apply`). */
+export type Change =
+  | { kind: 'scope'; record: ScopeRecord }
+  | ({ kind: 'drop' } & UrlSelection)
+  | { kind: 'clear'; namespace?: string };
 
 /** Counters since the client was created (or `resetStats()`). */
 export interface CacheStats {
