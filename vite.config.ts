@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 const entries = {
   index: resolve(import.meta.dirname, 'src/index.ts'),
+  idb: resolve(import.meta.dirname, 'src/idb.ts'),
+  sync: resolve(import.meta.dirname, 'src/sync.ts'),
+  sw: resolve(import.meta.dirname, 'src/sw.ts'),
+  mutate: resolve(import.meta.dirname, 'src/mutate.ts'),
+  fullcalendar: resolve(import.meta.dirname, 'src/fullcalendar.ts'),
 };
 
 export default defineConfig({

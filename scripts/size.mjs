@@ -25,6 +25,7 @@ const ENTRIES = [
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
   { name: 'nostale/mutate', file: 'src/mutate.ts', optional: true },
+  { name: 'nostale/sync', file: 'src/sync.ts', optional: true },
 ];
 
 // Peer-ish packages users bring themselves; a subpath's own size should not

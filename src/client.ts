@@ -110,6 +110,12 @@ export interface Client {
   scopes(): ScopeRecord[];
   stats(): CacheStats;
   resetStats(): void;
+  /**
+   * Layers a transform over the decoded data of every entry of `scope` (current namespace) as
+   * `get` returns it, until the returned function removes it. Optimistic updates are built on it:
+   * removing one layer leaves the others, so rolling back one mutation never undoes another.
+   */
+  overlay(scope: string, transform: (data: unknown, url: string) => unknown): () => void;
   /** Listens to cache events; returns the unsubscribe function. */
   subscribe(listener: CacheEventListener): () => void;
   /** Resolves when the persistent tier's scope versions are loaded. */
@@ -169,6 +175,10 @@ export function createClient(options: ClientOptions = {}): Client {
   const versionChecks = new Map<ScopeState, Promise<boolean>>();
   /** Version endpoint of each scope, learned as its URLs are resolved. */
   const versionUrls = new Map<ScopeState, string>();
+  const overlays = new Map<ScopeState, Set<(data: unknown, url: string) => unknown>>();
+  /** Decoded data with the overlays of its scope applied, while the overlays stay as they were. */
+  const views = new WeakMap<CacheEntry, { layers: number; data: unknown }>();
+  let layers = 0;
   let namespace = options.namespace ?? '';
   /** Moves on with every clear and URL invalidation, so answers already in flight are not stored. */
   let generation = 0;
@@ -201,6 +211,8 @@ export function createClient(options: ClientOptions = {}): Client {
     }));
     if (persistent?.saveScopes && origin !== 'remote') safely(() => persistent.saveScopes!([record]), 'store-write-failed');
   });
+
+  persistent?.attach?.((event) => monitor.record(event.type === 'evict' ? 'evictions' : undefined, () => event));
 
   const ready: Promise<void> = (async () => {
     try {
@@ -264,7 +276,7 @@ export function createClient(options: ClientOptions = {}): Client {
 
   function save(entry: CacheEntry, persist: boolean) {
     memory.set([entry]);
-    monitor.record(undefined, () => ({ type: 'store', key: entry.key, url: entry.url, size: entry.size, persisted: persist }));
+    monitor.record(undefined, () => ({ type: 'store', key: entry.key, url: entry.url, scope: entry.scope, size: entry.size, persisted: persist }));
     if (persist && persistent) safely(() => persistent.set([entry]), 'store-write-failed');
   }
 
@@ -557,7 +569,16 @@ export function createClient(options: ClientOptions = {}): Client {
     return (entry: CacheEntry) => re.test(entry.url);
   };
 
-  function decode(answer: Answer, as: 'json' | 'text' = 'json'): unknown {
+  function decode(answer: Answer, as?: 'json' | 'text'): unknown {
+    const data = parse(answer, as);
+    const fns = as !== 'text' && answer.scope !== undefined && overlays.get(scopes.get(answer.namespace, answer.scope));
+    if (!fns || !fns.size) return data;
+    let view = views.get(answer);
+    if (view?.layers !== layers) views.set(answer, (view = { layers, data: [...fns].reduce((d, fn) => fn(d, answer.url), data) }));
+    return view.data;
+  }
+
+  function parse(answer: Answer, as: 'json' | 'text' = 'json'): unknown {
     if (answer.status < 200 || answer.status > 299) {
       throw httpError(answer.status, answer.statusText ?? '', answer.url, tryJson(answer.body));
     }
@@ -653,6 +674,17 @@ export function createClient(options: ClientOptions = {}): Client {
     stats: () => monitor.stats(),
     resetStats: () => monitor.reset(),
     subscribe: (listener) => monitor.subscribe(listener),
+    overlay(scope, transform) {
+      const state = scopes.get(namespace, scope);
+      const fns = overlays.get(state) ?? new Set();
+      overlays.set(state, fns.add(transform));
+      const changed = () => {
+        layers++;
+        monitor.record(undefined, () => ({ type: 'overlay', scope }));
+      };
+      changed();
+      return () => fns.delete(transform) && changed();
+    },
     ready,
 
     apply(change) {

@@ -63,6 +63,8 @@ export interface Store {
   keys(filter?: EntryFilter): MaybePromise<string[]>;
   /** Removes every entry matching the filter (all when omitted). */
   clear(filter?: EntryFilter): MaybePromise<void>;
+  /** Called once by the client: where the store reports what it does (evictions, fallbacks, quota). */
+  attach?(report: (event: CacheEvent) => void): void;
   /** Persisted scope states, so entries survive a reload without losing their version check. */
   loadScopes?(): MaybePromise<ScopeRecord[]>;
   saveScopes?(records: readonly ScopeRecord[]): MaybePromise<void>;
@@ -92,7 +94,7 @@ export type CacheEvent =
   | { type: 'hit' | 'stale' | 'miss'; key: string; url: string; scope?: string }
   | { type: 'revalidate'; key: string; url: string; scope?: string; via: 'conditional' | 'version' }
   | { type: 'not-modified'; key: string; url: string }
-  | { type: 'store'; key: string; url: string; size: number; persisted: boolean }
+  | { type: 'store'; key: string; url: string; scope?: string; size: number; persisted: boolean }
   | { type: 'evict'; key: string; reason: 'lru' | 'expired' | 'version' | 'corrupt' }
   | ({ type: 'invalidate'; count?: number; origin: 'local' | 'remote' | 'unsafe-request' } & UrlSelection)
   | {
@@ -105,6 +107,8 @@ export type CacheEvent =
       record: ScopeRecord;
     }
   | { type: 'clear'; namespace?: string; origin: 'local' | 'remote' }
+  /** An optimistic layer was added to or removed from a scope: views of it should re-read. */
+  | { type: 'overlay'; scope: string }
   | { type: 'error'; url: string; error: Error }
   | { type: 'warning'; code: string; message: string };
 
