@@ -4,8 +4,8 @@
  * it ignores a Fetch `Headers` object, and it would be half of the core's size budget.
  */
 
-/** Directive name (lowercased) to value; `true` for a directive without one. `null` marks a duplicate that disagrees. */
-export type Directives = Map<string, string | true | null>;
+/** Directive name (lowercased) to value; `true` for a directive without one. */
+export type Directives = Map<string, string | true>;
 
 const directive = /\s*([^\s=,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/gy;
 
@@ -16,10 +16,8 @@ export function parseCacheControl(value: string | null | undefined): Directives 
   let match: RegExpExecArray | null;
   while (directive.lastIndex < value.length && (match = directive.exec(value))) {
     const name = match[1]!.toLowerCase();
-    let arg: string | true = match[2] === undefined ? true : match[2].trim();
-    if (typeof arg === 'string' && arg.startsWith('"')) arg = arg.slice(1, -1).replace(/\\(.)/g, '$1');
-    // RFC 9111 4.2.1: conflicting duplicates make the response stale; we keep the marker.
-    out.set(name, out.has(name) && out.get(name) !== arg ? null : arg);
+    // RFC 9111 4.2.1 lets a cache use the first of duplicated directives.
+    if (!out.has(name)) out.set(name, match[2] === undefined ? true : match[2].trim().replace(/^"(.*)"$/, '$1'));
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { MemoryStore } from './memoryStore.js';
 import { Monitor, type CacheEventListener } from './monitor.js';
 import { compilePattern, fill, globToRegExp } from './patterns.js';
 import { Scopes, type ScopeState } from './scopes.js';
-import type { CacheEntry, CacheEvent, CacheStats, Change, EntryFilter, ScopeRecord, Store } from './types.js';
+import type { CacheEntry, CacheEvent, CacheStats, Change, ScopeRecord, Store, UrlSelection } from './types.js';
 
 /** Maps a family of URLs to a scope, and says how to treat them. */
 export interface Route {
@@ -17,8 +17,8 @@ export interface Route {
   /** Scope of the matched URLs; `{name}` is filled from the pattern's captures: `calendar:{user}`. */
   scope?: string | ((url: URL) => string);
   /**
-   * A cheap endpoint answering the scope's current version (the version header, or JSON
-   * `{ "version": "…" }`). One check then revalidates every entry of the scope. `{name}` is filled.
+   * A cheap endpoint answering the scope's current version as JSON `{ "version": "…" }`.
+   * One check then revalidates every entry of the scope. `{name}` is filled from the captures.
    */
   versionUrl?: string;
   /** `cache` mode sent to the browser's HTTP cache. Default: the client's `browserCache`. */
@@ -42,10 +42,14 @@ export interface ClientOptions {
   enabled?: boolean;
   /** Lifetime of a response that says nothing about freshness, in ms. Default 0: revalidate before reuse. */
   defaultTtl?: number;
-  /** Memory tier caps (LRU). Defaults: 1000 entries, 50 MB. */
+  /** Caps of the default memory store (LRU). Defaults: 1000 entries, 50 MB. */
   maxEntries?: number;
   maxBytes?: number;
-  /** A persistent tier under the memory one, such as `nostale/idb`'s `idbStore()`. */
+  /**
+   * Where entries live. Default: a `MemoryStore` with `maxEntries`/`maxBytes`. Pass
+   * `nostale/idb`'s `idbStore()` for a memory tier over IndexedDB. Reads await it only when it
+   * answers with a promise, so a memory hit stays synchronous inside the store.
+   */
   store?: Store;
   /** URL families, their scopes and version endpoints. First match wins. */
   routes?: Route[];
@@ -92,7 +96,7 @@ export interface InvalidateTarget {
 export interface Client {
   /** Reads `url` through the cache and decodes it (JSON by default). Rejects with typed errors. */
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
-  /** Drop-in `fetch` sharing the same cache: GET/HEAD are cached, other methods invalidate. */
+  /** Drop-in `fetch` sharing the same cache: GETs are cached, unsafe methods invalidate, HEAD and OPTIONS pass through. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Makes entries stale: a whole scope in O(1), or URLs by exact match, prefix or `*` pattern. */
   invalidate(target: InvalidateTarget): Promise<void>;
@@ -155,15 +159,10 @@ export function createClient(options: ClientOptions = {}): Client {
   const versionHeader = (options.versionHeader ?? 'x-cache-version').toLowerCase();
   const browserCache = options.browserCache ?? 'no-store';
   const enabled = options.enabled !== false;
-  const persistent = options.store;
   const build = options.build;
   const monitor = new Monitor(options.onEvent);
   const warned = new Set<string>();
-  const memory = new MemoryStore({
-    maxEntries: options.maxEntries,
-    maxBytes: options.maxBytes,
-    onEvict: (entry) => monitor.record('evictions', () => ({ type: 'evict', key: entry.key, reason: 'lru' })),
-  });
+  const store: Store = options.store ?? new MemoryStore(options);
   const routes: CompiledRoute[] = (options.routes ?? []).map((route) => ({
     ...route,
     test: ((m) =>
@@ -176,9 +175,6 @@ export function createClient(options: ClientOptions = {}): Client {
   /** Version endpoint of each scope, learned as its URLs are resolved. */
   const versionUrls = new Map<ScopeState, string>();
   const overlays = new Map<ScopeState, Set<(data: unknown, url: string) => unknown>>();
-  /** Decoded data with the overlays of its scope applied, while the overlays stay as they were. */
-  const views = new WeakMap<CacheEntry, { layers: number; data: unknown }>();
-  let layers = 0;
   let namespace = options.namespace ?? '';
   /** Moves on with every clear and URL invalidation, so answers already in flight are not stored. */
   let generation = 0;
@@ -190,15 +186,6 @@ export function createClient(options: ClientOptions = {}): Client {
     warned.add(code);
     monitor.record(undefined, () => ({ type: 'warning', code, message }));
   };
-  const safely = (work: () => unknown, code: string) => {
-    try {
-      const result = work();
-      if (result instanceof Promise) result.catch((error: unknown) => warn(code, String(error)));
-    } catch (error) {
-      warn(code, String(error));
-    }
-  };
-
   const scopes = new Scopes((state, previous, origin) => {
     const { verifiedAt: _, ...record } = state;
     monitor.record(origin === 'local' || origin === 'remote' ? 'invalidations' : undefined, () => ({
@@ -209,17 +196,16 @@ export function createClient(options: ClientOptions = {}): Client {
       origin: origin as Extract<CacheEvent, { type: 'version' }>['origin'],
       record,
     }));
-    if (persistent?.saveScopes && origin !== 'remote') safely(() => persistent.saveScopes!([record]), 'store-write-failed');
+    if (origin !== 'remote') void store.saveScopes?.([record]);
   });
 
-  persistent?.attach?.((event) => monitor.record(event.type === 'evict' ? 'evictions' : undefined, () => event));
+  store.attach?.((event) => monitor.record(event.type === 'evict' ? 'evictions' : undefined, () => event));
 
-  const ready: Promise<void> = (async () => {
-    try {
-      for (const record of (await persistent?.loadScopes?.()) ?? []) scopes.restore(record, 'store');
-    } catch (error) {
-      warn('store-read-failed', String(error));
-    }
+  // Entries are judged against their scope's mark, so persisted marks load before the first read.
+  let loaded = !store.loadScopes;
+  const ready = (async () => {
+    for (const record of (await store.loadScopes?.()) ?? []) scopes.restore(record, 'store');
+    loaded = true;
   })();
 
   function resolve(raw: string, scopeOverride?: string): Target {
@@ -259,31 +245,13 @@ export function createClient(options: ClientOptions = {}): Client {
     now() - entry.storedAt < entry.lifetime + entry.staleIfError;
 
   async function lookup(key: string): Promise<CacheEntry | undefined> {
-    const hot = memory.get(key);
-    if (hot || !persistent) return hot;
-    await ready;
-    let entry: CacheEntry | undefined;
-    try {
-      entry = await persistent.get(key);
-    } catch (error) {
-      warn('store-read-failed', String(error));
-    }
-    // Belt and braces: a record must be the one asked for, of this build.
-    if (!entry || entry.key !== key || (build !== undefined && entry.build !== build)) return undefined;
-    memory.set([entry]);
-    return entry;
+    if (!loaded) await ready;
+    return store.get(key);
   }
 
-  function save(entry: CacheEntry, persist: boolean) {
-    memory.set([entry]);
-    monitor.record(undefined, () => ({ type: 'store', key: entry.key, url: entry.url, scope: entry.scope, size: entry.size, persisted: persist }));
-    if (persist && persistent) safely(() => persistent.set([entry]), 'store-write-failed');
-  }
-
-  function drop(keys: string[]) {
-    if (!keys.length) return;
-    memory.delete(keys);
-    if (persistent) safely(() => persistent.delete(keys), 'store-write-failed');
+  function save(entry: CacheEntry) {
+    void store.set([entry]);
+    monitor.record(undefined, () => ({ type: 'store', key: entry.key, url: entry.url, scope: entry.scope, size: entry.size, persisted: !entry.memoryOnly }));
   }
 
   /** One network request shared by every caller asking for the same key at once. */
@@ -293,39 +261,8 @@ export function createClient(options: ClientOptions = {}): Client {
     waiters: number;
   }
 
-  function share(key: string, timeout: number | undefined, url: string, run: (signal: AbortSignal) => Promise<Answer>): Shared {
-    let shared = inflight.get(key);
-    if (shared) return shared;
-    const controller = new AbortController();
-    const timer = timeout ? setTimeout(() => controller.abort(new TimeoutError(`Timed out after ${timeout} ms: ${url}`, { url, timeout })), timeout) : undefined;
-    const promise = run(controller.signal).finally(() => {
-      clearTimeout(timer);
-      inflight.delete(key);
-    });
-    shared = { promise, controller, waiters: 0 };
-    inflight.set(key, shared);
-    return shared;
-  }
-
-  /** Waits on a shared request; this caller's abort detaches it, and the last one aborts the request. */
-  function wait(shared: Shared, signal: AbortSignal | undefined | null): Promise<Answer> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    // Callers without a signal count too: they keep the request alive.
-    shared.waiters++;
-    if (!signal) return shared.promise;
-    return new Promise<Answer>((resolve, reject) => {
-      const onAbort = () => {
-        if (--shared.waiters === 0) shared.controller.abort(signal.reason);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
-  }
-
   interface ReadRequest {
     target: Target;
-    method: 'GET' | 'HEAD';
     headers: Headers;
     mode: RequestCache;
     persist: boolean;
@@ -336,16 +273,15 @@ export function createClient(options: ClientOptions = {}): Client {
 
   async function read(req: ReadRequest): Promise<Answer> {
     const { target, mode } = req;
-    const primary = req.method === 'GET' ? target.primary : primaryKey(target.namespace, req.method, target.url);
+    const { primary } = target;
     const key = variantKey(primary, varyIndex.get(primary), req.headers);
     const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
     const entry = enabled && mode !== 'no-store' && mode !== 'reload' ? await lookup(key) : undefined;
     const state = entry && condition(entry);
-    if (entry && (state === 'fresh' || (state !== 'dead' && (mode === 'force-cache' || mode === 'only-if-cached')))) {
+    if (entry && (state === 'fresh' || (state !== 'dead' && mode === 'force-cache'))) {
       monitor.record('hits', event('hit'));
       return entry;
     }
-    if (mode === 'only-if-cached') throw new NetworkError(`Not cached: ${target.url}`, { url: target.url });
     if (entry && state === 'stale' && mode !== 'no-cache') {
       monitor.record('staleHits', event('stale'));
       fetchShared(req, primary, key, entry).catch(() => undefined);
@@ -362,10 +298,34 @@ export function createClient(options: ClientOptions = {}): Client {
     return fetchShared(req, primary, key, entry);
   }
 
+  /** Joins or starts the shared request; a caller's abort detaches it, the last one's aborts the request. */
   function fetchShared(req: ReadRequest, primary: string, key: string, validator: CacheEntry | undefined): Promise<Answer> {
-    const timeout = req.timeout ?? options.timeout;
-    const shared = share(key, timeout, req.target.url, (signal) => fromNetwork(req, primary, key, validator, signal));
-    return wait(shared, req.signal);
+    const { signal, target } = req;
+    let shared = inflight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const timeout = req.timeout ?? options.timeout;
+      const timer =
+        timeout && setTimeout(() => controller.abort(new TimeoutError(`Timed out after ${timeout} ms: ${target.url}`, { url: target.url, timeout })), timeout);
+      const promise = fromNetwork(req, primary, key, validator, controller.signal).finally(() => {
+        clearTimeout(timer);
+        inflight.delete(key);
+      });
+      inflight.set(key, (shared = { promise, controller, waiters: 0 }));
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // Callers without a signal count too: they keep the request alive.
+    shared.waiters++;
+    if (!signal) return shared.promise;
+    const { promise, controller } = shared;
+    return new Promise<Answer>((resolve, reject) => {
+      const onAbort = () => {
+        if (--shared.waiters === 0) controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async function fromNetwork(
@@ -390,7 +350,6 @@ export function createClient(options: ClientOptions = {}): Client {
       let response: Response;
       try {
         response = await fetchImpl(target.url, {
-          method: req.method,
           headers,
           signal,
           cache: target.route?.browserCache ?? browserCache,
@@ -398,15 +357,17 @@ export function createClient(options: ClientOptions = {}): Client {
         });
       } catch (cause) {
         if (signal.aborted) throw signal.reason;
-        const error = new NetworkError(`Network request failed: ${target.url}`, { url: target.url }, { cause });
-        return onError(error, validator, target.url);
+        const error = new NetworkError(`Network error: ${target.url}`, { url: target.url }, { cause });
+        monitor.record('errors', () => ({ type: 'error', url: target.url, error }));
+        if (validator && servableOnError(validator)) return validator;
+        throw error;
       }
       const responseTime = now();
       const responseHeaders: Record<string, string> = {};
       response.headers.forEach((value, name) => (responseHeaders[name.toLowerCase()] = value));
       const token = responseHeaders[versionHeader];
       if (scope && token === undefined && response.status < 400) {
-        warn('missing-version-header', `No ${versionHeader} header on ${target.url}: is it listed in Access-Control-Expose-Headers?`);
+        warn('missing-version-header', `No ${versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
       }
       const notModified = response.status === 304 && validator !== undefined;
       if (!response.ok && !notModified) {
@@ -442,19 +403,12 @@ export function createClient(options: ClientOptions = {}): Client {
         vary: names,
       };
       if (notModified) monitor.record('notModified', () => ({ type: 'not-modified', key, url: target.url }));
-      if (!policy.storable) drop([key]);
+      if (!req.persist || target.route?.persist === false) entry.memoryOnly = true;
+      if (!policy.storable) void store.delete([key]);
       // Not stored when the cache is off, or when a clear or invalidation ran while it was in flight.
-      else if (enabled && req.mode !== 'no-store' && generation === generationAtSend) {
-        save(entry, req.persist && target.route?.persist !== false);
-      }
+      else if (enabled && req.mode !== 'no-store' && generation === generationAtSend) save(entry);
       return entry;
     }
-  }
-
-  function onError(error: Error, validator: CacheEntry | undefined, url: string): Answer {
-    monitor.record('errors', () => ({ type: 'error', url, error }));
-    if (validator && servableOnError(validator)) return validator;
-    throw error;
   }
 
   function blank(key: string, target: Target): CacheEntry {
@@ -478,104 +432,74 @@ export function createClient(options: ClientOptions = {}): Client {
   async function askVersion(scope: ScopeState, versionUrl: string): Promise<boolean> {
     const markAtSend = scope.mark;
     monitor.record('revalidations', () => ({ type: 'revalidate', key: versionUrl, url: versionUrl, scope: scope.scope, via: 'version' }));
-    let token: string | undefined;
+    let token: unknown;
     try {
       const response = await fetchImpl(versionUrl, { cache: 'no-store' });
       if (!response.ok) throw httpError(response.status, response.statusText, versionUrl, undefined);
-      token = response.headers.get(versionHeader) ?? undefined;
-      if (token === undefined) {
-        const body: unknown = await response.json();
-        const version = (body as { version?: unknown } | null)?.version;
-        if (typeof version === 'string' || typeof version === 'number') token = String(version);
-      }
+      token = ((await response.json()) as { version?: unknown } | null)?.version;
     } catch (error) {
-      monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error instanceof Error ? error : new Error(String(error)) }));
+      monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
       return false;
     }
-    if (token === undefined) {
-      warn('missing-version', `Version endpoint ${versionUrl} sent no version`);
+    if (typeof token !== 'string' && typeof token !== 'number') {
+      warn('missing-version', `No "version" in ${versionUrl}`);
       return false;
     }
     // Something changed while we asked: the answer proves nothing about the entries we hold.
     if (scope.mark !== markAtSend) return false;
-    if (token === scope.token) {
+    if (String(token) === scope.token) {
       scope.verifiedAt = now();
       return true;
     }
-    scopes.learn(scope, token, 'endpoint');
+    scopes.learn(scope, String(token), 'endpoint');
     return false;
-  }
-
-  function toRequest(input: RequestInfo | URL, init?: RequestInit) {
-    const request = typeof input === 'object' && 'method' in input ? input : undefined;
-    const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-    const headers = new Headers(init?.headers ?? request?.headers);
-    return { request, method, headers, url: request ? request.url : String(input) };
   }
 
   async function afterUnsafe(url: string, response: Response) {
     if (response.status >= 400) return;
     const target = resolve(url);
     const token = target.scope === undefined ? null : response.headers.get(versionHeader);
-    if (token !== null) setVersion(target.scope!, token, target.namespace, 'mutation');
+    if (token !== null) setVersion(target.scope!, token, target.namespace);
     const urls = [target.url];
     for (const name of ['location', 'content-location']) {
       const value = response.headers.get(name);
       // RFC 9111 4.4: only same-origin URIs may be invalidated.
       if (value && new URL(value, target.url).origin === new URL(target.url).origin) urls.push(normalizeUrl(value, target.url));
     }
-    await dropUrls(target.namespace, (entry) => urls.includes(entry.url), { urls }, 'unsafe-request');
+    await dropUrls({ namespace: target.namespace, urls }, 'unsafe-request');
   }
 
-  async function dropUrls(
-    ns: string,
-    where: (entry: CacheEntry) => boolean,
-    describe: { urls?: string[]; prefix?: string; pattern?: string },
-    origin: 'local' | 'remote' | 'unsafe-request',
-  ) {
+  /** Which entries a selection covers. */
+  function selects({ urls, prefix, pattern }: UrlSelection): (entry: CacheEntry) => boolean {
+    const re = pattern === undefined ? undefined : globToRegExp(pattern);
+    return (e) => !!(urls?.includes(e.url) || (prefix !== undefined && e.url.startsWith(prefix)) || re?.test(e.url));
+  }
+
+  async function dropUrls(selection: UrlSelection, origin: 'local' | 'remote' | 'unsafe-request') {
     generation++;
-    const filter: EntryFilter = { namespace: ns, where };
-    const keys = new Set(memory.keys(filter));
-    if (persistent) {
-      try {
-        for (const key of await persistent.keys(filter)) keys.add(key);
-      } catch (error) {
-        warn('store-read-failed', String(error));
-      }
-    }
-    drop([...keys]);
-    monitor.record('invalidations', () => ({ type: 'invalidate', namespace: ns, ...describe, count: keys.size, origin }));
+    const keys = await store.keys({ namespace: selection.namespace, where: selects(selection) });
+    await store.delete(keys);
+    monitor.record('invalidations', () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
   }
 
-  function setVersion(scope: string, token: string, ns = namespace, origin = 'mutation'): boolean {
-    return scopes.learn(scopes.get(ns, scope), token, origin);
+  function setVersion(scope: string, token: string, ns = namespace): boolean {
+    return scopes.learn(scopes.get(ns, scope), token, 'mutation');
   }
 
-  async function clear(filter: { namespace?: string } = {}, origin: 'local' | 'remote' = 'local') {
+  async function clear(namespace?: string, origin: 'local' | 'remote' = 'local') {
     generation++;
-    memory.clear(filter.namespace === undefined ? undefined : filter);
-    monitor.record(undefined, () => ({ type: 'clear', namespace: filter.namespace, origin }));
-    if (persistent) {
-      try {
-        await persistent.clear(filter.namespace === undefined ? undefined : filter);
-      } catch (error) {
-        warn('store-write-failed', String(error));
-      }
-    }
+    monitor.record(undefined, () => ({ type: 'clear', namespace, origin }));
+    await store.clear(namespace === undefined ? undefined : { namespace });
   }
 
-  const urlMatcher = (pattern: string) => {
-    const re = globToRegExp(normalizeUrl(pattern, base).replace(/%2A/gi, '*'));
-    return (entry: CacheEntry) => re.test(entry.url);
-  };
+  /** A URL or `*` pattern, resolved against the base like requests are. */
+  const absolute = (url: string) => normalizeUrl(url, base).replace(/%2A/gi, '*');
 
   function decode(answer: Answer, as?: 'json' | 'text'): unknown {
     const data = parse(answer, as);
     const fns = as !== 'text' && answer.scope !== undefined && overlays.get(scopes.get(answer.namespace, answer.scope));
-    if (!fns || !fns.size) return data;
-    let view = views.get(answer);
-    if (view?.layers !== layers) views.set(answer, (view = { layers, data: [...fns].reduce((d, fn) => fn(d, answer.url), data) }));
-    return view.data;
+    // Layers are short-lived (a pending mutation): applying them per read beats caching views.
+    return fns ? [...fns].reduce((d, fn) => fn(d, answer.url), data) : data;
   }
 
   function parse(answer: Answer, as: 'json' | 'text' = 'json'): unknown {
@@ -598,7 +522,6 @@ export function createClient(options: ClientOptions = {}): Client {
       const target = resolve(url, opts.scope);
       const answer = await read({
         target,
-        method: 'GET',
         headers: new Headers(opts.headers),
         mode: opts.cache ?? 'default',
         persist: opts.persist !== false,
@@ -609,23 +532,25 @@ export function createClient(options: ClientOptions = {}): Client {
     },
 
     async fetch(input, init) {
-      const { request, method, headers, url } = toRequest(input, init);
+      const request = typeof input === 'object' && 'method' in input ? input : undefined;
+      const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+      const url = request ? request.url : String(input);
       if (!enabled) return fetchImpl(input, init);
-      if (method !== 'GET' && method !== 'HEAD') {
+      if (method === 'HEAD' || method === 'OPTIONS') return fetchImpl(input, init);
+      if (method !== 'GET') {
         const response = await fetchImpl(input, { ...init, cache: resolve(url).route?.browserCache ?? browserCache });
         await afterUnsafe(url, response);
         return response;
       }
       const answer = await read({
         target: resolve(url),
-        method,
-        headers,
+        headers: new Headers(init?.headers ?? request?.headers),
         mode: init?.cache ?? request?.cache ?? 'default',
         persist: true,
         signal: init?.signal ?? request?.signal,
         credentials: init?.credentials ?? request?.credentials,
       });
-      const empty = method === 'HEAD' || answer.status === 204 || answer.status === 304;
+      const empty = answer.status === 204 || answer.status === 304;
       return new Response(empty ? null : answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
     },
 
@@ -637,17 +562,20 @@ export function createClient(options: ClientOptions = {}): Client {
         if (!target.scope.includes('*') && !known.length) known.push(scopes.get(ns, target.scope));
         for (const state of known) scopes.bump(state, 'local');
       }
-      if (target.url !== undefined) {
-        const where = target.url.includes('*') ? urlMatcher(target.url) : ((u) => (e: CacheEntry) => e.url === u)(normalizeUrl(target.url, base));
-        await dropUrls(ns, where, target.url.includes('*') ? { pattern: target.url } : { urls: [normalizeUrl(target.url, base)] }, 'local');
-      }
-      if (target.prefix !== undefined) {
-        const prefix = new URL(target.prefix, base).href;
-        await dropUrls(ns, (e) => e.url.startsWith(prefix), { prefix }, 'local');
+      const { url, prefix } = target;
+      if (url !== undefined || prefix !== undefined) {
+        await dropUrls(
+          {
+            namespace: ns,
+            ...(url === undefined ? {} : url.includes('*') ? { pattern: absolute(url) } : { urls: [absolute(url)] }),
+            ...(prefix === undefined ? {} : { prefix: new URL(prefix, base).href }),
+          },
+          'local',
+        );
       }
     },
 
-    clear: (filter) => clear(filter),
+    clear: (filter) => clear(filter?.namespace),
 
     async prefetch(urls, opts) {
       await Promise.all(urls.map((url) => client.get(url, opts).catch(() => undefined)));
@@ -678,29 +606,19 @@ export function createClient(options: ClientOptions = {}): Client {
       const state = scopes.get(namespace, scope);
       const fns = overlays.get(state) ?? new Set();
       overlays.set(state, fns.add(transform));
-      const changed = () => {
-        layers++;
-        monitor.record(undefined, () => ({ type: 'overlay', scope }));
-      };
+      const changed = () => monitor.record(undefined, () => ({ type: 'overlay', scope }));
       changed();
       return () => fns.delete(transform) && changed();
     },
     ready,
 
     apply(change) {
+      // The tab that made the change already updated the shared store: only memory is ours.
       if (change.kind === 'scope') scopes.restore(change.record, 'remote');
-      else if (change.kind === 'clear') {
-        generation++;
-        memory.clear(change.namespace === undefined ? undefined : { namespace: change.namespace });
-        monitor.record(undefined, () => ({ type: 'clear', namespace: change.namespace, origin: 'remote' }));
-      } else {
-        const { urls, prefix, pattern } = change;
-        const byPattern = pattern === undefined ? undefined : urlMatcher(pattern);
-        const where = (e: CacheEntry) => !!(urls?.includes(e.url) || (prefix !== undefined && e.url.startsWith(prefix)) || byPattern?.(e));
-        // The tab that made the change already cleaned the shared store: only memory is ours to clean.
-        generation++;
-        memory.delete(memory.keys({ namespace: change.namespace, where }));
-        monitor.record('invalidations', () => ({ type: 'invalidate', ...change, origin: 'remote' }));
+      else if (change.kind === 'clear') void clear(change.namespace, 'remote');
+      else {
+        const { kind: _, ...selection } = change;
+        void dropUrls(selection, 'remote');
       }
     },
   };

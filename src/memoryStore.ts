@@ -1,12 +1,10 @@
-import type { CacheEntry, EntryFilter, Store } from './types.js';
+import type { CacheEntry, CacheEvent, EntryFilter, Store } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used go first. Default 1000. */
   maxEntries?: number;
   /** Most bytes of bodies kept (approximate). Default 50 MB. */
   maxBytes?: number;
-  /** Told about every entry pushed out by the caps. */
-  onEvict?: (entry: CacheEntry) => void;
 }
 
 const matches = (entry: CacheEntry, filter?: EntryFilter) =>
@@ -16,20 +14,17 @@ const matches = (entry: CacheEntry, filter?: EntryFilter) =>
 export class MemoryStore implements Store {
   private readonly map = new Map<string, CacheEntry>();
   private bytes = 0;
+  private report?: (event: CacheEvent) => void;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
 
-  constructor(private readonly options: MemoryStoreOptions = {}) {
+  constructor(options: MemoryStoreOptions = {}) {
     this.maxEntries = options.maxEntries ?? 1000;
     this.maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
   }
 
-  get size(): number {
-    return this.map.size;
-  }
-
-  get byteSize(): number {
-    return this.bytes;
+  attach(report: (event: CacheEvent) => void): void {
+    this.report = report;
   }
 
   /** Reads and marks as most recently used. */
@@ -51,7 +46,7 @@ export class MemoryStore implements Store {
     for (const [key, entry] of this.map) {
       if (this.map.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
       this.remove(key);
-      this.options.onEvict?.(entry);
+      this.report?.({ type: 'evict', key: entry.key, reason: 'lru' });
     }
   }
 

@@ -17,10 +17,6 @@ export class Monitor {
     if (onEvent) this.listeners.add(onEvent);
   }
 
-  get listening(): boolean {
-    return this.listeners.size > 0;
-  }
-
   subscribe(listener: CacheEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -47,12 +47,14 @@ export interface CacheEntry {
   vary?: string[];
   /** Last access time (ms), for LRU in persistent tiers. */
   accessedAt: number;
+  /** Kept in memory only: a persistent tier must never write it (a `persist: false` route or request). */
+  memoryOnly?: boolean;
 }
 
 /**
- * Pluggable storage for cache entries. The built-in memory tier implements it synchronously;
- * `nostale/idb` implements it over IndexedDB. Implementations must never throw for a missing
- * or unreadable record: they answer `undefined` and report through their own events.
+ * Pluggable storage for cache entries. `MemoryStore` implements it synchronously; `nostale/idb`
+ * composes a memory tier over IndexedDB. Implementations never throw or reject: a missing,
+ * unreadable or foreign record is `undefined`, a failed write is reported through `attach`.
  */
 export interface Store {
   get(key: string): MaybePromise<CacheEntry | undefined>;
