@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore, type CacheEntry, type CacheEvent, type Store } from '../../src/index.js';
+import { tieredStore } from '../../src/tiered.js';
+
+const entry = (key: string, extra: Partial<CacheEntry> = {}): CacheEntry => ({
+  key, namespace: 'alice', url: `http://api.test/${key}`, status: 200, headers: {}, body: '{}', size: 2,
+  storedAt: 0, lifetime: 1000, staleWhileRevalidate: 0, staleIfError: 0, noCache: false, mustRevalidate: false, accessedAt: 0,
+  ...extra,
+});
+
+/** A persistent tier that counts reads and can be made to fail. */
+function fakeDisk() {
+  const disk = new MemoryStore({ maxEntries: 1e6 });
+  const state = { reads: 0, failing: false };
+  const fail = () => {
+    if (state.failing) throw new DOMException('quota', 'QuotaExceededError');
+  };
+  const store: Store = {
+    get: (key) => (state.reads++, fail(), disk.get(key)),
+    set: (entries) => (fail(), disk.set(entries)),
+    delete: (keys) => (fail(), disk.delete(keys)),
+    keys: (filter) => (fail(), disk.keys(filter)),
+    clear: (filter) => (fail(), disk.clear(filter)),
+  };
+  return { store, disk, state };
+}
+
+describe('tieredStore', () => {
+  it('answers a memory hit synchronously without touching the persistent tier', async () => {
+    const { store, state } = fakeDisk();
+    const tiers = tieredStore(store);
+    tiers.set([entry('a')]);
+    expect(tiers.get('a')).toMatchObject({ key: 'a' });
+    expect(state.reads).toBe(0);
+  });
+
+  it('promotes a persisted entry on a miss, and never persists memory-only entries', async () => {
+    const { store, disk } = fakeDisk();
+    tieredStore(store).set([entry('a'), entry('secret', { memoryOnly: true })]);
+    expect(disk.keys()).toEqual(['a']);
+    const fresh = tieredStore(store);
+    expect(await fresh.get('a')).toMatchObject({ key: 'a' });
+    expect(await fresh.get('secret')).toBeUndefined();
+  });
+
+  it('never serves a persisted entry of another build, or a record under the wrong key', async () => {
+    const { store, disk } = fakeDisk();
+    disk.set([entry('old', { build: 'b1' })]);
+    const tiers = tieredStore(store, { build: 'b2' });
+    expect(await tiers.get('old')).toBeUndefined();
+    const foreign: Store = { ...store, get: () => entry('someone-else') };
+    expect(await tieredStore(foreign).get('x')).toBeUndefined();
+  });
+
+  it('reports a failing persistent tier and keeps working from memory', async () => {
+    const { store, state } = fakeDisk();
+    const events: CacheEvent[] = [];
+    const tiers = tieredStore(store);
+    tiers.attach?.((e) => events.push(e));
+    state.failing = true;
+    tiers.set([entry('a')]);
+    expect(await tiers.get('missing')).toBeUndefined();
+    expect(await tiers.keys()).toEqual(['a']);
+    await tiers.clear({ namespace: 'alice' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events.some((e) => e.type === 'warning' && e.code === 'store-failed')).toBe(true);
+  });
+});
