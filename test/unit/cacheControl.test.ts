@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { freshness, parseCacheControl } from '../../src/cacheControl.js';
+
+const at = 1_000_000_000_000;
+const fresh = (headers: Record<string, string>, defaultTtl = 0) => freshness(headers, at, at, defaultTtl);
+
+describe('Cache-Control parsing (RFC 9111 section 5.2)', () => {
+  it('matches directive names case-insensitively and keeps arguments', () => {
+    const d = parseCacheControl('nO-StOrE, Max-Age=60, private="Set-Cookie"');
+    expect([...d]).toEqual([['no-store', true], ['max-age', '60'], ['private', 'Set-Cookie']]);
+  });
+
+  it('uses the first of duplicated directives and tolerates odd spacing', () => {
+    expect(fresh({ 'cache-control': 'max-age=1 ,  max-age=3600' }).lifetime).toBe(1000);
+  });
+
+  it('accepts the quoted form of max-age', () => {
+    expect(fresh({ 'cache-control': 'max-age="30"' }).lifetime).toBe(30_000);
+  });
+
+  it('treats a malformed max-age conservatively: stale, not the default and not Expires', () => {
+    for (const bad of ['max-age=-1', 'max-age=1.5', 'max-age=abc', 'max-age']) {
+      expect(fresh({ 'cache-control': bad, expires: new Date(at + 60_000).toUTCString() }, 5000).lifetime, bad).toBe(0);
+    }
+  });
+
+  it('ignores unknown directives and shared-cache ones', () => {
+    expect(fresh({ 'cache-control': 'foo=bar, s-maxage=999, proxy-revalidate, max-age=10' })).toMatchObject({ lifetime: 10_000, mustRevalidate: false });
+  });
+});
+
+describe('freshness (RFC 9111 section 4.2)', () => {
+  it('no-store is not storable, in any case; Vary: * is not either', () => {
+    expect(fresh({ 'cache-control': 'No-Store' }).storable).toBe(false);
+    expect(fresh({ vary: '*' }).storable).toBe(false);
+    expect(fresh({ vary: 'Accept, *' }).storable).toBe(false);
+    expect(fresh({ vary: 'Accept' }).storable).toBe(true);
+  });
+
+  it('Expires minus Date, and an invalid Expires is already expired', () => {
+    const date = new Date(at - 10_000).toUTCString();
+    expect(fresh({ date, expires: new Date(at + 50_000).toUTCString() }).lifetime).toBe(60_000);
+    expect(fresh({ expires: '0' }, 5000).lifetime).toBe(0);
+  });
+
+  it('an Age header and the apparent age from Date both age the response; an invalid Age is ignored', () => {
+    expect(fresh({ 'cache-control': 'max-age=60', age: '50' }).storedAt).toBe(at - 50_000);
+    expect(fresh({ 'cache-control': 'max-age=60', age: '7200.0' }).storedAt).toBe(at);
+    expect(fresh({ 'cache-control': 'max-age=60', age: '-5' }).storedAt).toBe(at);
+    expect(fresh({ 'cache-control': 'max-age=60', date: new Date(at - 20_000).toUTCString() }).storedAt).toBe(at - 20_000);
+  });
+
+  it('counts the time the request was in flight as age', () => {
+    expect(freshness({ 'cache-control': 'max-age=60', age: '10' }, at - 2000, at, 0).storedAt).toBe(at - 12_000);
+  });
+
+  it('reads no-cache (also the qualified form), must-revalidate, stale-while-revalidate and stale-if-error', () => {
+    expect(fresh({ 'cache-control': 'no-cache="set-cookie", max-age=60' })).toMatchObject({ noCache: true });
+    expect(fresh({ 'cache-control': 'max-age=1, must-revalidate, stale-while-revalidate=30, stale-if-error=600' })).toMatchObject({
+      mustRevalidate: true,
+      staleWhileRevalidate: 30_000,
+      staleIfError: 600_000,
+    });
+  });
+
+  it('applies the default TTL only when the server gives no lifetime', () => {
+    expect(fresh({}, 5000).lifetime).toBe(5000);
+    expect(fresh({ 'cache-control': 'max-age=0' }, 5000).lifetime).toBe(0);
+  });
+});
