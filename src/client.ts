@@ -47,8 +47,8 @@ export interface ClientOptions {
   maxBytes?: number;
   /**
    * Where entries live. Default: a `MemoryStore` with `maxEntries`/`maxBytes`. Pass
-   * `nostale/idb`'s `idbStore()` for a memory tier over IndexedDB. Reads await it only when it
-   * answers with a promise, so a memory hit stays synchronous inside the store.
+   * `tieredStore(idbStore())` from `nostale/idb` for a memory tier over IndexedDB. Reads await it
+   * only when it answers with a promise, so a memory hit stays synchronous inside the store.
    */
   store?: Store;
   /** URL families, their scopes and version endpoints. First match wins. */
