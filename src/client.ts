@@ -538,7 +538,8 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!enabled) return fetchImpl(input, init);
       if (method === 'HEAD' || method === 'OPTIONS') return fetchImpl(input, init);
       if (method !== 'GET') {
-        const response = await fetchImpl(input, { ...init, cache: resolve(url).route?.browserCache ?? browserCache });
+        // A relative URL means here what it means for the invalidation below: relative to baseUrl.
+        const response = await fetchImpl(request ? input : normalizeUrl(url, base), { ...init, cache: resolve(url).route?.browserCache ?? browserCache });
         await afterUnsafe(url, response);
         return response;
       }

@@ -1,0 +1,280 @@
+/**
+ * Runs in Chromium (bundled by esbuild): a real FullCalendar month view over nostale, fed by the
+ * demo backend. No service worker: the client's injected `fetch` hands each request to the demo's
+ * MSW handlers through `getResponse`, with the data in `localStorage` so it survives a reload like
+ * a server would. Each scenario returns plain data for the test to check.
+ */
+import { Calendar } from '@fullcalendar/core';
+import dayGridPlugin from '@fullcalendar/daygrid';
+import { getResponse } from 'msw';
+import { setControls } from '../../../demo/mock/controls';
+import { createHandlers } from '../../../demo/mock/handlers';
+import { createCalendarAdapter, type CalendarAdapter } from '../../../src/fullcalendar';
+import { idbStore, type IdbStore } from '../../../src/idb';
+import { createClient, type Client } from '../../../src/index';
+
+const TODAY = new Date('2024-05-15T12:00:00Z');
+
+interface Gate {
+  opened: Promise<void>;
+  open: () => void;
+}
+function gate(): Gate {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Requests the test holds or fails, matched in order. */
+const holds: { method: string; path: RegExp; hold: Gate; arrived: Gate; status?: number }[] = [];
+let holdNextFeed: { hold: Gate; arrived: Gate } | undefined;
+
+const handlers = createHandlers({
+  today: TODAY,
+  count: 80,
+  // After the answer is computed: a held feed carries the data as it was when it arrived.
+  beforeRespond: async (request) => {
+    const held = holdNextFeed;
+    if (request.method !== 'GET' || !held || !new URL(request.url).pathname.endsWith('/events')) return;
+    holdNextFeed = undefined;
+    held.arrived.open();
+    await held.hold.opened;
+  },
+});
+setControls({ latencyMs: 0 });
+
+async function fakeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(new URL(String(input instanceof Request ? input.url : input), location.href), init);
+  const index = holds.findIndex((h) => h.method === request.method && h.path.test(new URL(request.url).pathname));
+  if (index !== -1) {
+    const [held] = holds.splice(index, 1);
+    held!.arrived.open();
+    await held!.hold.opened;
+    if (held!.status) return Response.json({ error: 'server-error' }, { status: held!.status });
+  }
+  const response = await getResponse(handlers, request);
+  if (!response) return new Response('no handler', { status: 404 });
+  if (response.type === 'error') throw new TypeError('Failed to fetch');
+  return response;
+}
+
+interface View {
+  client: Client;
+  store: IdbStore;
+  errors: number;
+  adapter: CalendarAdapter;
+  calendar: Calendar;
+  loaded: () => Promise<void>;
+  shown: (id: string) => number;
+  inDom: (id: string) => boolean;
+  navigate: (move: 'next' | 'prev') => Promise<void>;
+  refetch: () => Promise<void>;
+  ids: () => string[];
+}
+
+let current: View | undefined;
+
+async function open(options: { paintFirst?: boolean } = {}): Promise<View> {
+  current?.calendar.destroy();
+  current?.store.close();
+  const el = document.getElementById('calendar')!;
+  // Real IndexedDB: a reload finds what the previous page stored.
+  const store = idbStore({ name: 'nostale-calendar-test', pruneDelay: false });
+  let errors = 0;
+  const client = createClient({
+    fetch: fakeFetch,
+    store,
+    routes: [{ match: '/api/users/:user/events*', scope: 'calendar:{user}' }],
+    onEvent: (event) => void (event.type === 'error' && errors++),
+  });
+  await client.ready;
+  const adapter = createCalendarAdapter(client, {
+    id: 'feed',
+    paintFirst: options.paintFirst,
+    scope: 'calendar:alice',
+    url: ({ start, end }) => `/api/users/alice/events?start=${start.toISOString()}&end=${end.toISOString()}`,
+    deleteUrl: (id) => `/api/users/alice/events/${encodeURIComponent(id)}`,
+  });
+  let waiters: (() => void)[] = [];
+  const loaded = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const calendar = new Calendar(el, {
+    plugins: [dayGridPlugin],
+    initialView: 'dayGridMonth',
+    initialDate: '2024-05-15',
+    timeZone: 'UTC',
+    eventSources: [adapter.source],
+    loading: (isLoading) => {
+      if (isLoading) return;
+      const ready = waiters;
+      waiters = [];
+      for (const resolve of ready) resolve();
+    },
+    eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
+  });
+  const first = loaded();
+  calendar.render();
+  await first;
+  const view: View = {
+    client,
+    store,
+    get errors() {
+      return errors;
+    },
+    adapter,
+    calendar,
+    loaded,
+    shown: (id) => calendar.getEvents().filter((event) => event.id === id).length,
+    inDom: (id) => el.querySelector(`[data-event-id="${CSS.escape(id)}"]`) !== null,
+    navigate: async (move) => {
+      const done = loaded();
+      calendar[move]();
+      await done;
+    },
+    refetch: async () => {
+      const done = loaded();
+      calendar.refetchEvents();
+      await done;
+    },
+    // Events the month grid shows (not hidden behind "+n more"), so removal is visible.
+    ids: () => [...el.querySelectorAll('[data-event-id]')].map((node) => node.getAttribute('data-event-id')!),
+  };
+  current = view;
+  return view;
+}
+
+const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
+
+function holdRequest(method: string, path: RegExp, status?: number) {
+  const held = { method, path, hold: gate(), arrived: gate(), status };
+  holds.push(held);
+  return held;
+}
+
+const describeError = (error: unknown) => {
+  const e = error as { name?: string; status?: number; key?: string; reason?: string };
+  return { name: e.name, status: e.status, key: e.key, reason: e.reason };
+};
+
+const scenarios = {
+  /** Delete → gone at once and in the next frame; stays gone across navigation, pending and committed. */
+  async deleteAndNavigate() {
+    const view = await open();
+    const victim = view.ids()[0]!;
+    const held = holdRequest('DELETE', new RegExp(`/${victim}$`));
+    const t0 = performance.now();
+    const done = view.adapter.removeEvent(view.calendar, victim);
+    const syncMs = performance.now() - t0;
+    const atOnce = { shown: view.shown(victim), inDom: view.inDom(victim) };
+    const frameAt = await nextFrame();
+    const inDomNextFrame = view.inDom(victim);
+    await view.navigate('next');
+    await view.navigate('prev');
+    const whilePending = view.shown(victim);
+    held.hold.open();
+    const result = await done;
+    await view.navigate('next');
+    await view.navigate('prev');
+    return { victim, syncMs, frameMs: frameAt - t0, atOnce, inDomNextFrame, whilePending, result, afterCommit: view.shown(victim), version: view.client.scopes()[0]?.token };
+  },
+
+  /** What a fresh page shows for an id; `offline` makes every API request fail. */
+  async show(id: string, offline = false) {
+    setControls({ offline });
+    const view = await open();
+    return { shown: view.shown(id), total: view.calendar.getEvents().length, errors: view.errors };
+  },
+
+  /** After the delete committed: read again and flush, so IndexedDB holds the page as it is now. */
+  async persist() {
+    await current!.refetch();
+    await current!.store.flush();
+    return current!.store.status;
+  },
+
+  /** paintFirst: hidden by a class rule at once, removed by FullCalendar after the next paint. */
+  async paintFirst() {
+    const view = await open({ paintFirst: true });
+    const victim = view.ids()[0]!;
+    const node = document.querySelector(`[data-event-id="${CSS.escape(victim)}"]`)!;
+    const held = holdRequest('DELETE', new RegExp(`/${victim}$`));
+    const t0 = performance.now();
+    const done = view.adapter.removeEvent(view.calendar, victim);
+    const syncMs = performance.now() - t0;
+    const atOnce = { hidden: getComputedStyle(node).display === 'none', inStore: view.shown(victim) };
+    await nextFrame();
+    const hiddenAtFrame = getComputedStyle(node).display === 'none' || !node.isConnected;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const afterPaint = { inStore: view.shown(victim), inDom: view.inDom(victim) };
+    held.hold.open();
+    const result = await done;
+    await view.refetch();
+    return { syncMs, atOnce, hiddenAtFrame, afterPaint, result, final: view.shown(victim) };
+  },
+
+  /** A 500 from the server: the event comes back in its source, the error is reported. */
+  async serverError() {
+    const view = await open();
+    const victim = view.ids()[1]!;
+    const before = view.calendar.getEventById(victim)!.toPlainObject();
+    setControls({ failNext: true });
+    const reported: unknown[] = [];
+    const error = await view.adapter.removeEvent(view.calendar, victim, { onError: (e) => reported.push(e) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const back = view.calendar.getEventById(victim);
+    const state = { shown: view.shown(victim), inDom: view.inDom(victim), source: back?.source?.id, same: JSON.stringify(back?.toPlainObject()) === JSON.stringify(before) };
+    await view.refetch();
+    return { error: describeError(error), reported: reported.length, ...state, afterRefetch: view.shown(victim) };
+  },
+
+  /** A feed response computed before the delete and delivered after it. */
+  async slowFeed() {
+    const view = await open();
+    const victim = view.ids()[2]!;
+    const held = { hold: gate(), arrived: gate() };
+    holdNextFeed = held;
+    const refetched = view.loaded();
+    view.calendar.refetchEvents();
+    await held.arrived.opened;
+    await view.adapter.removeEvent(view.calendar, victim);
+    held.hold.open();
+    await refetched;
+    return { victim, shown: view.shown(victim) };
+  },
+
+  /** Two deletes in flight; the second fails. */
+  async concurrent() {
+    const view = await open();
+    const [good, bad] = view.ids().slice(3, 5) as [string, string];
+    const holdGood = holdRequest('DELETE', new RegExp(`/${good}$`));
+    const holdBad = holdRequest('DELETE', new RegExp(`/${bad}$`), 500);
+    const okDone = view.adapter.removeEvent(view.calendar, good);
+    const badDone = view.adapter.removeEvent(view.calendar, bad).then(() => undefined, (e: unknown) => e);
+    const pending = [view.shown(good), view.shown(bad)];
+    holdBad.hold.open();
+    const error = describeError(await badDone);
+    const afterFailure = [view.shown(good), view.shown(bad)];
+    holdGood.hold.open();
+    await okDone;
+    await view.refetch();
+    return { pending, error, afterFailure, final: [view.shown(good), view.shown(bad)] };
+  },
+
+  /** Bare primary keys find `work-item-…`, `coordination-event-…` and `staff-task-…`. */
+  async idFormats() {
+    const view = await open();
+    const found: Record<string, { asked: string; removed: string[]; shown: number }> = {};
+    for (const kind of ['work-item', 'coordination-event', 'staff-task']) {
+      const full = view.calendar.getEvents().find((event) => event.id.startsWith(`${kind}-`))!.id;
+      const pk = full.slice(kind.length + 1);
+      const result = await view.adapter.removeEvent(view.calendar, pk);
+      found[kind] = { asked: pk, removed: result.removed, shown: view.shown(full) };
+    }
+    return found;
+  },
+};
+
+export type Scenarios = typeof scenarios;
+(window as unknown as { scenarios: Scenarios }).scenarios = scenarios;
+document.title = 'ready';
