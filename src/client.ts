@@ -196,7 +196,9 @@ export function createClient(options: ClientOptions = {}): Client {
       origin: origin as Extract<CacheEvent, { type: 'version' }>['origin'],
       record,
     }));
-    if (origin !== 'remote') void store.saveScopes?.([record]);
+    // Every tab saves the record it ends up holding, so the shared store keeps the one all tabs
+    // agreed on (nostale/sync orders concurrent changes), not whichever tab wrote last.
+    if (origin !== 'store') void store.saveScopes?.([record]);
   });
 
   store.attach?.((event) => monitor.record(event.type === 'evict' ? 'evictions' : undefined, () => event));
@@ -278,7 +280,7 @@ export function createClient(options: ClientOptions = {}): Client {
     const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
     const entry = enabled && mode !== 'no-store' && mode !== 'reload' ? await lookup(key) : undefined;
     const state = entry && condition(entry);
-    if (entry && (state === 'fresh' || (state !== 'dead' && mode === 'force-cache'))) {
+    if (entry && ((state === 'fresh' && mode !== 'no-cache') || (state !== 'dead' && mode === 'force-cache'))) {
       monitor.record('hits', event('hit'));
       return entry;
     }
@@ -614,7 +616,8 @@ export function createClient(options: ClientOptions = {}): Client {
     ready,
 
     apply(change) {
-      // The tab that made the change already updated the shared store: only memory is ours.
+      // Drops from the whole store, not memory only: an answer this tab stored after the other
+      // tab cleaned the shared store would otherwise survive there.
       if (change.kind === 'scope') scopes.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(change.namespace, 'remote');
       else {

@@ -17,6 +17,7 @@ export interface ChannelLike {
 export interface SyncWarning {
   /** `no-broadcast-channel` (nothing is synced) or `post-failed` (a change did not reach the other tabs). */
   code: 'no-broadcast-channel' | 'post-failed';
+  /** What happened, for a log. */
   message: string;
 }
 
@@ -43,14 +44,34 @@ export interface SyncOptions {
  * What travels on the channel. The tag names the protocol and its version, so a tab running an
  * older build with another message shape (or anything else on the channel) is ignored instead of
  * misread; `from` lets a client ignore its own messages when one channel instance is shared.
+ * Scope changes also carry a Lamport `clock`, and a redone invalidation the id of the one it
+ * redoes (`intent`): see {@link syncTabs}.
  */
 interface Envelope {
   protocol: typeof PROTOCOL;
   from: string;
   change: Change;
+  clock?: number;
+  intent?: string;
 }
 
 const PROTOCOL = 'nostale-sync/1';
+
+/** Orders scope changes the same way in every tab: Lamport clock, then sender id. */
+type Stamp = readonly [clock: number, from: string];
+const before = (a: Stamp, b: Stamp) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+/** What sync knows of the record a scope holds here. */
+interface Held {
+  token?: string;
+  /** Who made it and when; none for a record from the store or from before sync started. */
+  stamp?: Stamp;
+  /** This tab's event count when it made the record, if it did. */
+  madeAt?: number;
+}
+
+/** Invalidation ids remembered per tab; past this, the oldest are forgotten (at worst, one redo too many). */
+const MAX_SEEN = 5000;
 
 /**
  * Keeps `client` coherent with the clients of other tabs of the same origin: a scope version this
@@ -59,6 +80,18 @@ const PROTOCOL = 'nostale-sync/1';
  *
  * Changes applied from another tab are reported with `origin: 'remote'` and never forwarded, so
  * nothing echoes. Malformed or foreign messages are ignored.
+ *
+ * Two tabs can change one scope at the same moment (both learn its first token as they load, say).
+ * Adopting each other's record, their marks would cross over and stay apart, and every entry one
+ * tab writes to the shared store would look outdated to the other. So scope records are ordered
+ * the same way in every tab, and each tab keeps the greatest it has seen: the newer numeric token
+ * first (a tab never forgets a newer version, or answers of the older one would pass as current
+ * again), then a Lamport clock stamped on every change, then the sender id.
+ *
+ * A local invalidation that loses is not dropped: it was made without knowing the record that beat
+ * it, and entries fetched under that record may predate whatever it was for. The tab that made the
+ * winning record invalidates the scope again, on top of it, unless it had already seen that
+ * invalidation when it made its record. The redo wins everywhere and is never redone itself.
  */
 export function syncTabs(client: Client, options: SyncOptions = {}): () => void {
   const warned = new Set<SyncWarning['code']>();
@@ -81,8 +114,33 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
   // Per call, not per tab: two clients in one tab each need to hear the other.
   const from = Math.random().toString(36).slice(2) + Date.now().toString(36);
 
-  const post = (change: Change) => {
-    const envelope: Envelope = { protocol: PROTOCOL, from, change };
+  /** Lamport clock: above every clock seen or sent. */
+  let clock = 0;
+  /** Events in this tab, in order: tells whether an invalidation was seen before a record was made. */
+  let tick = 0;
+  const held = new Map<string, Held>();
+  /** When each scope invalidation was first seen here, by scope and invalidation id. */
+  const seen = new Map<string, number>();
+  /** The invalidation being redone, while `client.invalidate` reports it. */
+  let redoing: string | undefined;
+
+  const keyOf = (record: ScopeRecord) => JSON.stringify([record.namespace, record.scope]);
+  const heldFor = (record: ScopeRecord): Held | undefined => {
+    const known = held.get(keyOf(record));
+    if (known || record.namespace !== client.namespace) return known;
+    // Learned before syncTabs was called: the client still knows its token.
+    const state = client.scopes().find((s) => s.scope === record.scope);
+    return state && { token: state.token };
+  };
+  const see = (record: ScopeRecord, intent: string) => {
+    const key = `${keyOf(record)}${intent}`;
+    if (seen.has(key)) return seen.get(key)!;
+    if (seen.size >= MAX_SEEN) seen.delete(seen.keys().next().value!);
+    seen.set(key, ++tick);
+    return tick;
+  };
+
+  const post = (envelope: Envelope) => {
     try {
       port.postMessage(envelope);
     } catch (error) {
@@ -93,20 +151,55 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
   const unsubscribe = client.subscribe((event) => {
     // Only what this tab did travels: remote changes came from the channel, and `store` records
     // were loaded from the shared store, which the other tabs read too.
-    if (event.type === 'version' && event.origin !== 'remote' && event.origin !== 'store') {
-      post({ kind: 'scope', record: event.record });
+    if (event.type === 'version' && event.origin !== 'remote') {
+      const { record } = event;
+      if (event.origin === 'store') {
+        held.set(keyOf(record), { token: record.token });
+        return;
+      }
+      const stamp: Stamp = [++clock, from];
+      const intent = redoing;
+      // A tab's own invalidation, or the one it redoes, is in the record it makes: never redo it.
+      if (record.local) see(record, intent ?? `${clock}:${from}`);
+      held.set(keyOf(record), { token: record.token, stamp, madeAt: ++tick });
+      post({ protocol: PROTOCOL, from, change: { kind: 'scope', record }, clock, ...(intent && { intent }) });
     } else if (event.type === 'invalidate' && (event.origin === 'local' || event.origin === 'unsafe-request')) {
       const { namespace, urls, prefix, pattern } = event;
-      if (urls || prefix !== undefined || pattern !== undefined) post({ kind: 'drop', namespace, urls, prefix, pattern });
+      if (urls || prefix !== undefined || pattern !== undefined) {
+        post({ protocol: PROTOCOL, from, change: { kind: 'drop', namespace, urls, prefix, pattern } });
+      }
     } else if (event.type === 'clear' && event.origin === 'local') {
-      post({ kind: 'clear', namespace: event.namespace });
+      post({ protocol: PROTOCOL, from, change: { kind: 'clear', namespace: event.namespace } });
     }
   });
 
   const onMessage = ({ data }: { data: unknown }) => {
-    const change = read(data, from);
-    if (!change) return;
-    if (change.kind === 'scope' && isOlder(client, change.record)) return;
+    const message = read(data, from);
+    if (!message) return;
+    const { change } = message;
+    if (change.kind === 'scope') {
+      const { record } = change;
+      const stamp: Stamp = [message.clock, message.sender];
+      clock = Math.max(clock, stamp[0]);
+      const intent = message.intent ?? `${stamp[0]}:${stamp[1]}`;
+      const seenAt = record.local ? see(record, intent) : 0;
+      const mine = heldFor(record);
+      const order = mine ? tokenOrder(record.token, mine.token) : 1;
+      if (order < 0 || (!(order > 0) && mine?.stamp && before(stamp, mine.stamp))) {
+        // Only the tab that made the winning record redoes a losing invalidation, and only one it
+        // had not seen when it made it: other tabs would redo it too, and redoes would be redone.
+        if (record.local && mine?.madeAt !== undefined && seenAt > mine.madeAt) {
+          redoing = intent;
+          try {
+            client.invalidate({ scope: record.scope, namespace: record.namespace }).catch(() => undefined);
+          } finally {
+            redoing = undefined;
+          }
+        }
+        return;
+      }
+      held.set(keyOf(record), { token: record.token, stamp });
+    }
     client.apply(change);
   };
   port.addEventListener('message', onMessage);
@@ -122,14 +215,13 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
 }
 
 /**
- * A record carrying an older numeric token than the one this client holds comes from a tab that
- * had not yet seen ours. Adopting it would let late answers of that older version be judged
- * current again. A local invalidation is still applied: it says "refetch", whatever its token.
+ * Order of two scope tokens: numeric ones by value, any token after none, NaN when they are
+ * different opaque tokens (then the stamps decide).
  */
-function isOlder(client: Client, record: ScopeRecord): boolean {
-  if (record.local || record.token === undefined || record.namespace !== client.namespace) return false;
-  const known = client.scopes().find((s) => s.scope === record.scope)?.token;
-  return known !== undefined && compareTokens(record.token, known) < 0;
+function tokenOrder(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined || b === undefined) return a === undefined ? -1 : 1;
+  return compareTokens(a, b);
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
@@ -137,13 +229,30 @@ const isOptionalString = (value: unknown): value is string | undefined => value 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 
+/** A change from another client; `clock` and `intent` concern scope changes only. */
+interface Message {
+  sender: string;
+  change: Change;
+  clock: number;
+  intent?: string;
+}
+
 /**
- * The change in a message from another client, or undefined when the message is our own or not
- * a well-formed change. Rebuilt field by field, so nothing but the expected fields reaches the client.
+ * A message from another client, or undefined when it is our own or not well-formed. The change
+ * is rebuilt field by field, so nothing but the expected fields reaches the client.
  */
-function read(data: unknown, self: string): Change | undefined {
+function read(data: unknown, self: string): Message | undefined {
   if (!isObject(data) || data.protocol !== PROTOCOL || !isString(data.from) || data.from === self) return undefined;
-  const change = data.change;
+  const sender = data.from;
+  const change = parse(data.change);
+  if (!change) return undefined;
+  if (change.kind !== 'scope') return { sender, change, clock: 0 };
+  const { clock, intent } = data;
+  if (typeof clock !== 'number' || !Number.isSafeInteger(clock) || clock < 0 || !isOptionalString(intent)) return undefined;
+  return intent === undefined ? { sender, change, clock } : { sender, change, clock, intent };
+}
+
+function parse(change: unknown): Change | undefined {
   if (!isObject(change)) return undefined;
   switch (change.kind) {
     case 'scope': {

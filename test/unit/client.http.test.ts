@@ -422,3 +422,17 @@ async function vi_waitFor(condition: () => boolean) {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(condition()).toBe(true);
 }
+
+describe('request cache modes', () => {
+  it("cache: 'no-cache' revalidates even a fresh entry; 'force-cache' serves even an expired one", async () => {
+    let n = 0;
+    server.use(http.get(`${API}/a`, () => HttpResponse.json({ n: ++n }, { headers: { 'Cache-Control': 'max-age=60' } })));
+    const { client, tick } = makeClient();
+    await client.get('/a');
+    expect(await client.get('/a', { cache: 'no-cache' })).toEqual({ n: 2 });
+    tick(120_000);
+    expect(await client.get('/a', { cache: 'force-cache' })).toEqual({ n: 2 });
+    expect(await client.get('/a', { cache: 'no-store' })).toEqual({ n: 3 });
+    expect(await client.get('/a')).toEqual({ n: 4 });
+  });
+});
