@@ -1,0 +1,145 @@
+/**
+ * `npm run bench`: runs the core benchmarks, then the IndexedDB and calendar ones when their
+ * files exist, prints a table and writes `bench/results.json`.
+ *
+ * Benchmarks report, they do not gate: the exit code is 0 even when a goal is missed (and when a
+ * module fails, which shows as a failed row). Missed goals are listed at the end.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runCoreBenchmarks } from './core.bench.js';
+import { failedRow, gc, round, type Row } from './lib/measure.js';
+
+/** Optional modules written separately; each exports a function answering `Promise<Row[]>`. */
+const MODULES = [
+  { id: 'idb', file: './idb.bench.ts', exported: 'runIdbBenchmarks', group: 'idb benchmarks' },
+  { id: 'calendar', file: './calendar.bench.ts', exported: 'runCalendarBenchmarks', group: 'calendar benchmarks' },
+] as const;
+
+/** `npm run bench -- core idb` runs only those groups (core, idb, calendar); none given runs all. */
+const only = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('-')));
+const selected = (id: string) => only.size === 0 || only.has(id);
+
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+// A stray rejection in a benchmark module must not take the whole run (and its report) down.
+process.on('unhandledRejection', (reason) => log(`warning: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+
+const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+/** Makes a row from another module well-formed: numbers or null, a ratio when it can be computed. */
+function normalize(raw: unknown, group: string): Row {
+  if (!raw || typeof raw !== 'object' || typeof (raw as Row).name !== 'string') {
+    return failedRow(group, `malformed row: ${JSON.stringify(raw)}`);
+  }
+  const r = raw as Partial<Row> & { name: string };
+  const ours = finite(r.ours);
+  const baseline = finite(r.baseline);
+  let ratio = finite(r.ratio);
+  if (ratio === null && ours !== null && baseline !== null && ours > 0) ratio = round(baseline / ours);
+  const row: Row = { name: r.name, ours, baseline, ratio, goal: finite(r.goal) ?? 0 };
+  if (typeof r.unit === 'string') row.unit = r.unit;
+  if (typeof r.note === 'string') row.note = r.note;
+  return row;
+}
+
+const passed = (row: Row) => row.ratio !== null && row.ratio >= row.goal;
+
+function status(row: Row): string {
+  if (row.ratio === null) return 'FAIL (error)';
+  if (!passed(row)) return 'FAIL';
+  return row.goal === 0 ? 'pass (info)' : 'pass';
+}
+
+function ratioText(row: Row): string {
+  if (row.ratio === null) return '—';
+  if (row.ratio < 1 && row.ratio > 0) return `${row.ratio} (${round(1 / row.ratio)}× slower)`;
+  return `${row.ratio}×`;
+}
+
+function table(rows: readonly Row[]): string {
+  const header = ['', 'benchmark', 'ours', 'baseline', 'ratio', 'goal'];
+  const lines = rows.map((row) => [
+    status(row),
+    row.name,
+    row.ours === null ? '—' : `${row.ours} ${row.unit ?? ''}`.trim(),
+    row.baseline === null ? '—' : `${row.baseline} ${row.unit ?? ''}`.trim(),
+    ratioText(row),
+    row.goal === 0 ? 'info' : `≥ ${row.goal}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const right = new Set([2, 3, 4, 5]);
+  const fmt = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
+}
+
+async function main() {
+  const started = performance.now();
+  log(`nostale benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`);
+  if (!(globalThis as { gc?: unknown }).gc) log('note: run with --expose-gc (npm run bench does) for steadier numbers');
+
+  const rows: Row[] = [];
+  if (selected('core')) {
+    log('core…');
+    try {
+      rows.push(...(await runCoreBenchmarks()));
+    } catch (error) {
+      rows.push(failedRow('core benchmarks', error));
+    }
+    log(`core done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  for (const mod of MODULES) {
+    if (!selected(mod.id)) continue;
+    const url = new URL(mod.file, import.meta.url);
+    if (!existsSync(fileURLToPath(url))) {
+      log(`${mod.file}: not present, skipped`);
+      continue;
+    }
+    gc();
+    const moduleStarted = performance.now();
+    log(`${mod.file}…`);
+    try {
+      const imported = (await import(url.href)) as Record<string, unknown>;
+      const run = imported[mod.exported];
+      if (typeof run !== 'function') throw new Error(`${mod.file} does not export ${mod.exported}()`);
+      const result: unknown = await run();
+      if (!Array.isArray(result)) throw new Error(`${mod.exported}() did not answer an array of rows`);
+      rows.push(...result.map((row) => normalize(row, mod.group)));
+    } catch (error) {
+      rows.push(failedRow(mod.group, error));
+    }
+    log(`${mod.file} done in ${((performance.now() - moduleStarted) / 1000).toFixed(1)} s`);
+  }
+
+  writeFileSync(RESULTS, `${JSON.stringify(rows, null, 2)}\n`);
+
+  console.log();
+  console.log(table(rows));
+  const notes = rows.filter((row) => row.note);
+  if (notes.length) {
+    console.log('\nNotes:');
+    for (const row of notes) console.log(`- ${row.name}: ${row.note}`);
+  }
+  console.log('\nratio = baseline ÷ ours (higher is better; 5 = five times faster); times are per operation, medians of interleaved rounds.');
+  const missed = rows.filter((row) => !passed(row));
+  if (missed.length) {
+    console.log(`\nGoals missed (${missed.length} of ${rows.length}):`);
+    for (const row of missed) {
+      console.log(row.ratio === null ? `- ${row.name}: did not run (${row.note ?? 'error'})` : `- ${row.name}: ratio ${row.ratio}, goal ${row.goal} (${round((100 * row.ratio) / row.goal)}% of goal)`);
+    }
+  } else console.log(`\nAll ${rows.length} goals met.`);
+  console.log(`\nWrote ${RESULTS} in ${((performance.now() - started) / 1000).toFixed(1)} s total.`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    // Only a bug in this runner gets here; the benchmarks' own failures are rows.
+    log(`bench runner failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);
