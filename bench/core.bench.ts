@@ -199,9 +199,11 @@ async function oursInvalidation(kind: '1%' | 'all', size: number): Promise<Conte
         await client.get(urlOf(1));
         check(client.stats().hits === 1, 'an entry of another scope is still a hit');
       }
+      // At 1k every entry of p0 is among the measured reads, so invalidate once more first.
+      await client.invalidate({ scope });
       const before = client.stats().misses;
       await client.get(urlOf(kind === '1%' ? size - 100 : size - 1));
-      check(client.stats().misses === before + 1, 'an unread entry of the invalidated scope misses');
+      check(client.stats().misses === before + 1, 'an entry of the invalidated scope misses');
     },
   };
 }

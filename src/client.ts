@@ -5,7 +5,7 @@ import { MemoryStore } from './memoryStore.js';
 import { Monitor, type CacheEventListener } from './monitor.js';
 import { compilePattern, fill, globToRegExp } from './patterns.js';
 import { Scopes, type ScopeState } from './scopes.js';
-import type { CacheEntry, CacheEvent, CacheStats, Change, ScopeRecord, Store, UrlSelection } from './types.js';
+import type { CacheEntry, CacheEvent, CacheStats, Change, MaybePromise, ScopeRecord, Store, UrlSelection } from './types.js';
 
 /** Maps a family of URLs to a scope, and says how to treat them. */
 export interface Route {
@@ -146,7 +146,7 @@ interface Target {
 }
 
 /** A read's answer: a cache entry, stored or not. */
-type Answer = CacheEntry & { statusText?: string };
+type Answer = CacheEntry;
 
 const MAX_LATE_RETRIES = 2;
 const decoder = /* @__PURE__ */ new TextDecoder();
@@ -273,12 +273,13 @@ export function createClient(options: ClientOptions = {}): Client {
     credentials?: RequestCredentials;
   }
 
-  async function read(req: ReadRequest): Promise<Answer> {
+  /** `found` is what the store already answered for the key, when `get`'s fast path asked it. */
+  async function read(req: ReadRequest, found?: MaybePromise<CacheEntry | undefined>): Promise<Answer> {
     const { target, mode } = req;
     const { primary } = target;
     const key = variantKey(primary, varyIndex.get(primary), req.headers);
     const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
-    const entry = enabled && mode !== 'no-store' && mode !== 'reload' ? await lookup(key) : undefined;
+    const entry = enabled && mode !== 'no-store' && mode !== 'reload' ? await (found ?? lookup(key)) : undefined;
     const state = entry && condition(entry);
     if (entry && ((state === 'fresh' && mode !== 'no-cache') || (state !== 'dead' && mode === 'force-cache'))) {
       monitor.record('hits', event('hit'));
@@ -343,9 +344,11 @@ export function createClient(options: ClientOptions = {}): Client {
       const scope = target.scope === undefined ? undefined : scopes.get(target.namespace, target.scope);
       const markAtSend = scope?.mark;
       const headers = new Headers(req.headers);
-      if (validator?.headers['etag']) headers.set('if-none-match', validator.headers['etag']);
-      else if (validator?.headers['last-modified']) headers.set('if-modified-since', validator.headers['last-modified']);
-      if (validator) {
+      const etag = validator?.headers['etag'];
+      const lastModified = validator?.headers['last-modified'];
+      if (etag) headers.set('if-none-match', etag);
+      else if (lastModified) headers.set('if-modified-since', lastModified);
+      if (etag || lastModified) {
         monitor.record('revalidations', () => ({ type: 'revalidate', key, url: target.url, scope: target.scope, via: 'conditional' }));
       }
       const requestTime = now();
@@ -375,11 +378,11 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!response.ok && !notModified) {
         const body = await readBody(response, responseHeaders).catch(() => '');
         if (validator && response.status >= 500 && servableOnError(validator)) {
-          monitor.record('errors', () => ({ type: 'error', url: target.url, error: httpError(response.status, response.statusText, target.url, body) }));
+          monitor.record('errors', () => ({ type: 'error', url: target.url, error: httpError(response.status, target.url, body) }));
           return validator;
         }
         // Errors are answered, never stored: the previous good entry stays where it is.
-        return { ...blank(key, target), status: response.status, statusText: response.statusText, headers: responseHeaders, body };
+        return { ...blank(key, target), status: response.status, headers: responseHeaders, body };
       }
       const body = notModified ? validator.body : await readBody(response, responseHeaders);
       const verdict = scope ? scopes.judge(scope, markAtSend!, token) : 'current';
@@ -395,7 +398,6 @@ export function createClient(options: ClientOptions = {}): Client {
       const entry: Answer = {
         ...blank(variantKey(primary, names, req.headers), target),
         status: notModified ? validator.status : response.status,
-        statusText: response.statusText,
         headers: merged,
         body,
         size: typeof body === 'string' ? body.length * 2 : body.byteLength,
@@ -437,14 +439,14 @@ export function createClient(options: ClientOptions = {}): Client {
     let token: unknown;
     try {
       const response = await fetchImpl(versionUrl, { cache: 'no-store' });
-      if (!response.ok) throw httpError(response.status, response.statusText, versionUrl, undefined);
+      if (!response.ok) throw httpError(response.status, versionUrl, undefined);
       token = ((await response.json()) as { version?: unknown } | null)?.version;
     } catch (error) {
       monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
       return false;
     }
     if (typeof token !== 'string' && typeof token !== 'number') {
-      warn('missing-version', `No "version" in ${versionUrl}`);
+      warn('missing-version', versionUrl);
       return false;
     }
     // Something changed while we asked: the answer proves nothing about the entries we hold.
@@ -497,74 +499,79 @@ export function createClient(options: ClientOptions = {}): Client {
   /** A URL or `*` pattern, resolved against the base like requests are. */
   const absolute = (url: string) => normalizeUrl(url, base).replace(/%2A/gi, '*');
 
+  /** The answer's data as `get` returns it: decoded once, then with the scope's overlays applied. */
   function decode(answer: Answer, as?: 'json' | 'text'): unknown {
-    const data = parse(answer, as);
-    const fns = as !== 'text' && answer.scope !== undefined && overlays.get(scopes.get(answer.namespace, answer.scope));
+    if (answer.status < 200 || answer.status > 299) throw httpError(answer.status, answer.url, tryJson(answer.body));
+    let { data } = answer;
+    if (as === 'text' || data === undefined) {
+      const text = typeof answer.body === 'string' ? answer.body : decoder.decode(answer.body);
+      if (as === 'text') return text;
+      try {
+        data = answer.data = text ? JSON.parse(text) : undefined;
+      } catch (cause) {
+        throw new ParseError(`Malformed body: ${answer.url}`, { url: answer.url, text }, { cause });
+      }
+    }
+    const fns = overlays.size && answer.scope !== undefined && overlays.get(scopes.get(answer.namespace, answer.scope));
     // Layers are short-lived (a pending mutation): applying them per read beats caching views.
     return fns ? [...fns].reduce((d, fn) => fn(d, answer.url), data) : data;
   }
 
-  function parse(answer: Answer, as: 'json' | 'text' = 'json'): unknown {
-    if (answer.status < 200 || answer.status > 299) {
-      throw httpError(answer.status, answer.statusText ?? '', answer.url, tryJson(answer.body));
-    }
-    const text = typeof answer.body === 'string' ? answer.body : decoder.decode(answer.body);
-    if (as === 'text') return text;
-    if (answer.data !== undefined) return answer.data;
-    if (text === '') return (answer.data = undefined);
-    try {
-      return (answer.data = JSON.parse(text));
-    } catch (cause) {
-      throw new ParseError(`Malformed body: ${answer.url}`, { url: answer.url, text }, { cause });
-    }
-  }
-
   const client: Client = {
-    async get<T>(url: string, opts: GetOptions = {}): Promise<T> {
+    get<T>(url: string, opts: GetOptions = {}): Promise<T> {
       const target = resolve(url, opts.scope);
-      const answer = await read({
+      const { primary } = target;
+      // The hot path: a plain read of a fresh memory entry settles without building a request.
+      const found = loaded && enabled && !opts.cache && !varyIndex.has(primary) ? store.get(primary) : undefined;
+      try {
+        if (found && !(found instanceof Promise) && condition(found) === 'fresh') {
+          monitor.record('hits', () => ({ type: 'hit', key: primary, url: target.url, scope: target.scope }));
+          return Promise.resolve(decode(found, opts.as) as T);
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const request = {
         target,
         headers: new Headers(opts.headers),
         mode: opts.cache ?? 'default',
         persist: opts.persist !== false,
         signal: opts.signal,
         timeout: opts.timeout,
-      });
-      return decode(answer, opts.as) as T;
+      };
+      return read(request, found).then((answer) => decode(answer, opts.as) as T);
     },
 
     async fetch(input, init) {
-      const request = typeof input === 'object' && 'method' in input ? input : undefined;
-      const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-      const url = request ? request.url : String(input);
       if (!enabled) return fetchImpl(input, init);
-      if (method === 'HEAD' || method === 'OPTIONS') return fetchImpl(input, init);
+      // A relative URL means what it means for `get`: relative to baseUrl.
+      const request = new Request(input instanceof Request ? input : normalizeUrl(String(input), base), init);
+      const { method, url } = request;
+      if (method === 'HEAD' || method === 'OPTIONS') return fetchImpl(request);
       if (method !== 'GET') {
-        // A relative URL means here what it means for the invalidation below: relative to baseUrl.
-        const response = await fetchImpl(request ? input : normalizeUrl(url, base), { ...init, cache: resolve(url).route?.browserCache ?? browserCache });
+        const response = await fetchImpl(request, { cache: resolve(url).route?.browserCache ?? browserCache });
         await afterUnsafe(url, response);
         return response;
       }
       const answer = await read({
         target: resolve(url),
-        headers: new Headers(init?.headers ?? request?.headers),
-        mode: init?.cache ?? request?.cache ?? 'default',
+        headers: request.headers,
+        mode: request.cache,
         persist: true,
-        signal: init?.signal ?? request?.signal,
-        credentials: init?.credentials ?? request?.credentials,
+        signal: request.signal,
+        credentials: request.credentials,
       });
       const empty = answer.status === 204 || answer.status === 304;
-      return new Response(empty ? null : answer.body, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+      return new Response(empty ? null : answer.body, { status: answer.status, headers: answer.headers });
     },
 
     async invalidate(target) {
       const ns = target.namespace ?? namespace;
-      if (target.scope !== undefined) {
-        const re = globToRegExp(target.scope);
-        const known = scopes.all().filter((s) => s.namespace === ns && re.test(s.scope));
-        if (!target.scope.includes('*') && !known.length) known.push(scopes.get(ns, target.scope));
-        for (const state of known) scopes.bump(state, 'local');
-      }
+      const { scope } = target;
+      if (scope?.includes('*')) {
+        const re = globToRegExp(scope);
+        for (const state of scopes.all()) if (state.namespace === ns && re.test(state.scope)) scopes.bump(state, 'local');
+      } else if (scope !== undefined) scopes.bump(scopes.get(ns, scope), 'local');
       const { url, prefix } = target;
       if (url !== undefined || prefix !== undefined) {
         await dropUrls(
@@ -611,7 +618,7 @@ export function createClient(options: ClientOptions = {}): Client {
       overlays.set(state, fns.add(transform));
       const changed = () => monitor.record(undefined, () => ({ type: 'overlay', scope }));
       changed();
-      return () => fns.delete(transform) && changed();
+      return () => fns.delete(transform) && (fns.size || overlays.delete(state), changed());
     },
     ready,
 
@@ -620,10 +627,7 @@ export function createClient(options: ClientOptions = {}): Client {
       // tab cleaned the shared store would otherwise survive there.
       if (change.kind === 'scope') scopes.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(change.namespace, 'remote');
-      else {
-        const { kind: _, ...selection } = change;
-        void dropUrls(selection, 'remote');
-      }
+      else void dropUrls(change, 'remote');
     },
   };
   return client;
@@ -635,8 +639,7 @@ async function readBody(response: Response, headers: Record<string, string>): Pr
   return type === undefined || textual.test(type) ? response.text() : response.arrayBuffer();
 }
 
-const httpError = (status: number, statusText: string, url: string, body: unknown) =>
-  new HttpError(`HTTP ${status} ${statusText}: ${url}`, { status, statusText, url, body });
+const httpError = (status: number, url: string, body: unknown) => new HttpError(`HTTP ${status}: ${url}`, { status, url, body });
 
 function tryJson(body: string | ArrayBuffer): unknown {
   const text = typeof body === 'string' ? body : decoder.decode(body);

@@ -16,7 +16,6 @@ export class NostaleError extends Error {
 export class HttpError extends NostaleError {
   override name = 'HttpError';
   declare readonly status: number;
-  declare readonly statusText: string;
   declare readonly body: unknown;
 }
 

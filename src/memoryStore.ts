@@ -14,6 +14,7 @@ const matches = (entry: CacheEntry, filter?: EntryFilter) =>
 export class MemoryStore implements Store {
   private readonly map = new Map<string, CacheEntry>();
   private bytes = 0;
+  private newest?: string;
   private report?: (event: CacheEvent) => void;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -27,12 +28,13 @@ export class MemoryStore implements Store {
     this.report = report;
   }
 
-  /** Reads and marks as most recently used. */
+  /** Reads and marks as most recently used (already so when it was the last one touched). */
   get(key: string): CacheEntry | undefined {
     const entry = this.map.get(key);
-    if (entry) {
+    if (entry && key !== this.newest) {
       this.map.delete(key);
       this.map.set(key, entry);
+      this.newest = key;
     }
     return entry;
   }
@@ -40,7 +42,7 @@ export class MemoryStore implements Store {
   set(entries: readonly CacheEntry[]): void {
     for (const entry of entries) {
       this.remove(entry.key);
-      this.map.set(entry.key, entry);
+      this.map.set((this.newest = entry.key), entry);
       this.bytes += entry.size;
     }
     for (const [key, entry] of this.map) {

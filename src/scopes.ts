@@ -12,10 +12,9 @@ const numeric = /^\d+$/;
 export function compareTokens(a: string, b: string): number {
   if (a === b) return 0;
   if (!numeric.test(a) || !numeric.test(b)) return NaN;
-  const x = a.replace(/^0+(?=\d)/, '');
-  const y = b.replace(/^0+(?=\d)/, '');
-  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-  return x === y ? 0 : x < y ? -1 : 1;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export interface ScopeState extends ScopeRecord {

@@ -84,7 +84,7 @@ async function setup(options: { beforeRespond?: (request: Request) => Promise<vo
   const view = await mount(adapter.source);
   // Timed events on today's probes: visible in May, rendered in the month grid.
   const visible = view.calendar.getEvents().map((event) => event.id);
-  const deletes = () => harness.requests.filter((r) => r.init?.method === 'DELETE').map((r) => decodeURIComponent(r.url.slice(r.url.lastIndexOf('/') + 1)));
+  const deletes = () => harness.requests.filter((r) => r.method === 'DELETE').map((r) => decodeURIComponent(r.url.slice(r.url.lastIndexOf('/') + 1)));
   return { storage, db, ...harness, adapter, ...view, visible, deletes };
 }
 

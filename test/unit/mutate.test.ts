@@ -191,7 +191,7 @@ describe('client.mutate', () => {
     expect(t.del(victim!)).toBe(third);
     hold.open();
     await Promise.all([first, third]);
-    const deletes = () => t.requests.filter((r) => r.init?.method === 'DELETE').length;
+    const deletes = () => t.requests.filter((r) => r.method === 'DELETE').length;
     expect(deletes()).toBe(2);
     const { mark } = t.client.scopes()[0]!;
     await expect(t.del(victim!, { key: `delete:${victim}` })).resolves.toMatchObject({ status: 404, version: '2' });

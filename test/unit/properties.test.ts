@@ -74,10 +74,10 @@ describe('properties', () => {
         const client = createClient({
           baseUrl: BASE,
           routes: [{ match: '/feed*', scope: 'feed' }],
-          fetch: async (_input, init) => {
+          fetch: async (input, init) => {
             // The server answers at once from the version it has; the answer travels back
             // for as long as the scheduler decides, so answers overtake each other.
-            if (init?.method === 'POST') server.version++;
+            if ((input instanceof Request ? input.method : init?.method) === 'POST') server.version++;
             const version = server.version;
             await s.schedule(Promise.resolve(), `answer v${version}`);
             return Response.json({ version }, {

@@ -16,13 +16,15 @@ export function useServer() {
 /** A client with a hand-driven clock and a record of every request and event. */
 export function makeClient(options: ClientOptions = {}) {
   const clock = { now: 1_000_000 };
-  const requests: { url: string; init: RequestInit | undefined }[] = [];
+  /** Every request the client sent, as the server sees it: method and URL whatever the input's form. */
+  const requests: { url: string; method: string; init: RequestInit | undefined }[] = [];
   const events: CacheEvent[] = [];
   const client = createClient({
     baseUrl: `${API}/`,
     now: () => clock.now,
     fetch: (input, init) => {
-      requests.push({ url: String(input), init });
+      const request = input instanceof Request ? input : undefined;
+      requests.push({ url: request?.url ?? String(input), method: init?.method ?? request?.method ?? 'GET', init });
       return globalThis.fetch(input, init);
     },
     onEvent: (event) => events.push(event),
