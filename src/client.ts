@@ -161,7 +161,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const enabled = options.enabled !== false;
   const build = options.build;
   const monitor = new Monitor(options.onEvent);
-  const warned = new Set<string>();
+  let warnedHeader = false;
   const store: Store = options.store ?? new MemoryStore(options);
   const routes: CompiledRoute[] = (options.routes ?? []).map((route) => ({
     ...route,
@@ -181,14 +181,10 @@ export function createClient(options: ClientOptions = {}): Client {
   /** Raw URL to resolved target, per namespace: the hot path skips URL parsing. */
   let targets = new Map<string, Target>();
 
-  const warn = (code: string, message: string) => {
-    if (warned.has(code)) return;
-    warned.add(code);
-    monitor.record(undefined, () => ({ type: 'warning', code, message }));
-  };
   const scopes = new Scopes((state, previous, origin) => {
     const { verifiedAt: _, ...record } = state;
-    monitor.record(origin === 'local' || origin === 'remote' ? 'invalidations' : undefined, () => ({
+    // Learning a first token invalidates nothing; every later change does.
+    monitor.record(origin !== 'store' && (previous !== undefined || origin !== 'response') ? 'invalidations' : undefined, () => ({
       type: 'version',
       scope: state.scope,
       version: state.token,
@@ -372,7 +368,11 @@ export function createClient(options: ClientOptions = {}): Client {
       response.headers.forEach((value, name) => (responseHeaders[name.toLowerCase()] = value));
       const token = responseHeaders[versionHeader];
       if (scope && token === undefined && response.status < 400) {
-        warn('missing-version-header', `No ${versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
+        // Said once: the usual cause is a CORS response that does not expose the header.
+        if (!warnedHeader) {
+          warnedHeader = true;
+          monitor.record(undefined, () => ({ type: 'warning', code: 'missing-version-header', message: `No ${versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)` }));
+        }
       }
       const notModified = response.status === 304 && validator !== undefined;
       if (!response.ok && !notModified) {
@@ -436,26 +436,24 @@ export function createClient(options: ClientOptions = {}): Client {
   async function askVersion(scope: ScopeState, versionUrl: string): Promise<boolean> {
     const markAtSend = scope.mark;
     monitor.record('revalidations', () => ({ type: 'revalidate', key: versionUrl, url: versionUrl, scope: scope.scope, via: 'version' }));
-    let token: unknown;
+    let token: string;
     try {
       const response = await fetchImpl(versionUrl, { cache: 'no-store' });
       if (!response.ok) throw httpError(response.status, versionUrl, undefined);
-      token = ((await response.json()) as { version?: unknown } | null)?.version;
+      const version = ((await response.json()) as { version?: unknown } | null)?.version;
+      if (typeof version !== 'string' && typeof version !== 'number') throw new ParseError(`No "version": ${versionUrl}`, { url: versionUrl });
+      token = String(version);
     } catch (error) {
       monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
       return false;
     }
-    if (typeof token !== 'string' && typeof token !== 'number') {
-      warn('missing-version', versionUrl);
-      return false;
-    }
     // Something changed while we asked: the answer proves nothing about the entries we hold.
     if (scope.mark !== markAtSend) return false;
-    if (String(token) === scope.token) {
+    if (token === scope.token) {
       scope.verifiedAt = now();
       return true;
     }
-    scopes.learn(scope, String(token), 'endpoint');
+    scopes.learn(scope, token, 'endpoint');
     return false;
   }
 
@@ -483,7 +481,7 @@ export function createClient(options: ClientOptions = {}): Client {
     generation++;
     const keys = await store.keys({ namespace: selection.namespace, where: selects(selection) });
     await store.delete(keys);
-    monitor.record('invalidations', () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
+    monitor.record(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
   }
 
   function setVersion(scope: string, token: string, ns = namespace): boolean {

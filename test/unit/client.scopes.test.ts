@@ -215,3 +215,18 @@ describe('namespaces', () => {
     expect(await client.get('/me')).toEqual({ n: 3 });
   });
 });
+
+describe('the invalidations counter', () => {
+  it('counts version changes and drops that removed something, not first tokens or empty drops', async () => {
+    const api = backend();
+    const { client } = makeClient({ routes });
+    await client.get(months[0]!);
+    expect(client.stats().invalidations).toBe(0); // learning the first token invalidates nothing
+    server.use(http.put(`${API}/nothing-cached`, () => new HttpResponse(null, { status: 204 })));
+    await client.fetch(`${API}/nothing-cached`, { method: 'PUT' });
+    expect(client.stats().invalidations).toBe(0);
+    await client.fetch(`${API}/users/alice/events`, { method: 'POST', body: '{}' });
+    expect(api.version).toBe(2);
+    expect(client.stats().invalidations).toBe(1);
+  });
+});
