@@ -44,7 +44,8 @@ const handlers = createHandlers({
 setControls({ latencyMs: 0 });
 
 async function fakeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  const request = new Request(new URL(String(input instanceof Request ? input.url : input), location.href), init);
+  // A Request input keeps its method, headers and body (the client sends unsafe requests that way).
+  const request = input instanceof Request ? new Request(input, init) : new Request(new URL(String(input), location.href), init);
   const index = holds.findIndex((h) => h.method === request.method && h.path.test(new URL(request.url).pathname));
   if (index !== -1) {
     const [held] = holds.splice(index, 1);
