@@ -1,0 +1,320 @@
+/**
+ * Drives the built demo (`demo/`) in Chromium: builds it with its own Vite config, opens it, and
+ * reads what a user would see (events in the DOM, the status line, the error line) and what the
+ * app keeps (the mock server's data in localStorage, nostale's IndexedDB database).
+ *
+ * Everything here goes through the demo's documented surface (docs/demo.md, "Test hooks"):
+ * `window.__nostaleDemo`, `data-testid` and `data-event-id` attributes, and the mock's storage
+ * keys. Nothing reaches into the demo's modules.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export type DemoUser = 'alice' | 'bob';
+
+/** The database nostale's `idbStore` keeps the demo's cache in (`CACHE_DB` in demo/src/config.ts). */
+export const CACHE_DB = 'nostale-demo-cache';
+
+/** Feed requests (`GET api/users/:user/events?start&end`), as opposed to version checks and mutations. */
+export const FEED_URL = /\/api\/users\/[^/]+\/events\?/;
+
+export interface BuiltDemo {
+  root: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Builds the demo with `demo/vite.config.ts` (base `./`, so it works from any folder) into a
+ * temporary folder rather than its configured `demo/dist`: the suite tests what the config
+ * produces without overwriting a build someone is looking at.
+ */
+export async function buildDemo(): Promise<BuiltDemo> {
+  const root = await mkdtemp(join(tmpdir(), 'nostale-demo-'));
+  // Vitest sets NODE_ENV=test, and Vite builds with `process.env.NODE_ENV` taken from it (a
+  // non-production build of FullCalendar and MSW). Build what `vite build` would ship.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: resolve(REPO_ROOT, 'demo/vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: root, emptyOutDir: true, sourcemap: false },
+    });
+  } catch (error) {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+  return { root, dispose: () => rm(root, { recursive: true, force: true }) };
+}
+
+declare global {
+  interface Window {
+    /** Settled fetches of the calendar, counted by {@link countFetches}. */
+    __demoFetches?: number;
+    /** Presence of watched events in the DOM, one entry per change, by {@link tracePresence}. */
+    __demoPresence?: Record<string, boolean[]>;
+    /** Events rendered for the wrong user, by {@link guardUsers}. */
+    __demoLeaks?: { selected: string; title: string }[];
+    /** Every `fetch` the page made, by {@link recordFetches}. */
+    __demoFetchLog?: { method: string; url: string; cache: RequestCache }[];
+  }
+}
+
+/**
+ * Init script: counts the calendar's settled fetches. The demo writes the status line on every
+ * outcome of a fetch of the visible range (`alice's calendar: 61 events this view.` or
+ * `Could not load alice's calendar.`), so a test can wait for "the fetch after this click" without
+ * sleeping. Module scripts run before DOMContentLoaded, so the status line exists by then.
+ */
+export function countFetches(): void {
+  window.__demoFetches = 0;
+  document.addEventListener('DOMContentLoaded', () => {
+    const status = document.querySelector('[data-testid="status"]');
+    if (!status) return;
+    new MutationObserver(() => {
+      if (/ this view\.$|^Could not load /.test(status.textContent ?? '')) window.__demoFetches! += 1;
+    }).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+}
+
+/** Init script: records every `fetch` call with its effective `cache` mode, before any page script runs. */
+export function recordFetches(): void {
+  const original = window.fetch;
+  const log: NonNullable<Window['__demoFetchLog']> = [];
+  window.__demoFetchLog = log;
+  window.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+    try {
+      const request = new Request(input, init);
+      log.push({ method: request.method, url: request.url, cache: request.cache });
+    } catch {
+      // An invalid request: let fetch report it.
+    }
+    return original.call(this, input, init);
+  };
+}
+
+/** Waits until the page's demo has booted and its first fetch of the visible range has settled. */
+export async function ready(page: Page): Promise<void> {
+  await page.waitForFunction(() => window.__nostaleDemo !== undefined);
+  await page.evaluate(() => window.__nostaleDemo!.ready);
+}
+
+/** A new page of `context` with the demo loaded and ready; `beforeLoad` may attach observers first. */
+export async function openDemo(context: BrowserContext, url: string, beforeLoad?: (page: Page) => Promise<void>): Promise<Page> {
+  const page = await context.newPage();
+  await beforeLoad?.(page);
+  await page.goto(url);
+  await ready(page);
+  return page;
+}
+
+export async function reload(page: Page): Promise<void> {
+  await page.reload();
+  await ready(page);
+}
+
+// Every query is scoped to the calendar: the open event dialog carries `data-event-id` too.
+
+/** Unique ids of the events in the calendar's DOM (hidden "+more" ones included). */
+export function eventIds(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...new Set([...document.querySelectorAll<HTMLElement>('[data-testid="calendar"] [data-event-id]')].map((el) => el.dataset.eventId!))].sort(),
+  );
+}
+
+/** Titles of the events in the calendar's DOM, as rendered. */
+export function eventTitles(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('[data-testid="calendar"] [data-event-id]')].map(
+      (el) => el.querySelector('.fc-event-title')?.textContent ?? el.textContent ?? '',
+    ),
+  );
+}
+
+export function inDom(page: Page, id: string): Promise<boolean> {
+  return page.evaluate((eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null, id);
+}
+
+export function waitGone(page: Page, id: string): Promise<unknown> {
+  return page.waitForFunction((eventId) => !document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`), id, { polling: 25 });
+}
+
+export function waitPresent(page: Page, id: string): Promise<unknown> {
+  return page.waitForFunction((eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null, id, { polling: 25 });
+}
+
+/** The first event a user could click (visible, not folded into "+more"): its id and title. */
+export async function pickEvent(page: Page, except: string[] = []): Promise<{ id: string; title: string }> {
+  const picked = await page.evaluate((skip) => {
+    for (const el of document.querySelectorAll<HTMLElement>('[data-testid="calendar"] [data-event-id]')) {
+      const id = el.dataset.eventId!;
+      if (skip.includes(id) || !el.checkVisibility({ visibilityProperty: true })) continue;
+      const rect = el.getBoundingClientRect();
+      if (rect.width > 0 && rect.height > 0) return { id, title: el.title };
+    }
+    return undefined;
+  }, except);
+  if (!picked) throw new Error('No visible event to pick');
+  return picked;
+}
+
+/** Clicks the event, checks the dialog shows it, and clicks Delete (what a user does). */
+export async function deleteEvent(page: Page, id: string): Promise<void> {
+  await page.locator(`[data-testid="calendar"] [data-event-id="${id}"]:visible`).first().click();
+  const dialog = page.locator('[data-testid="event-dialog"]');
+  await dialog.locator('[data-testid="dialog-delete"]').waitFor({ state: 'visible' });
+  const shown = await dialog.getAttribute('data-event-id');
+  if (shown !== id) throw new Error(`The dialog shows ${shown}, not ${id}`);
+  await dialog.locator('[data-testid="dialog-delete"]').click();
+}
+
+/** The number of events the last successful fetch returned, from the status line. */
+export async function statusCount(page: Page): Promise<number | undefined> {
+  const text = (await page.locator('[data-testid="status"]').textContent()) ?? '';
+  const match = /: (\d+) events? this view\.$/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Waits for the status line to report `count` events of `user` (the fetch after a change). */
+export function waitStatus(page: Page, user: DemoUser, count: number): Promise<unknown> {
+  return page.waitForFunction(
+    ([name, n]) => document.querySelector('[data-testid="status"]')?.textContent === `${name}'s calendar: ${n} event${n === 1 ? '' : 's'} this view.`,
+    [user, count] as const,
+  );
+}
+
+export function fetchCount(page: Page): Promise<number> {
+  return page.evaluate(() => window.__demoFetches ?? 0);
+}
+
+/** Runs `action` and waits for the calendar's next fetch to settle (needs {@link countFetches}). */
+export async function afterFetch(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const before = await fetchCount(page);
+  await action();
+  await page.waitForFunction((n) => (window.__demoFetches ?? 0) > n, before);
+}
+
+/** Clicks FullCalendar's prev/next button and waits for the new range's fetch to settle. */
+export async function navigate(page: Page, direction: 'prev' | 'next'): Promise<string> {
+  const title = page.locator('.fc-toolbar-title');
+  const before = await title.textContent();
+  await afterFetch(page, () => page.locator(`.fc-${direction}-button`).click());
+  const after = (await title.textContent()) ?? '';
+  if (after === before) throw new Error(`The calendar stayed on ${before}`);
+  return after;
+}
+
+/** Nothing pending: every mutation committed or rolled back. */
+export function waitNoPendingMutation(page: Page): Promise<unknown> {
+  return page.waitForFunction(() => window.__nostaleDemo!.client.mutate.pending().length === 0);
+}
+
+export function pendingMutations(page: Page): Promise<number> {
+  return page.evaluate(() => window.__nostaleDemo!.client.mutate.pending().length);
+}
+
+/** The mock server's data for `user` (localStorage, shared by every tab like a real backend). */
+export async function serverData(page: Page, user: DemoUser): Promise<{ version: number; ids: string[] }> {
+  return page.evaluate((name) => {
+    const record = JSON.parse(localStorage.getItem(`nostale-demo:db:${name}`) ?? 'null') as { version: number; events: { id: string }[] } | null;
+    if (!record) throw new Error(`No server data for ${name}`);
+    return { version: record.version, ids: record.events.map((event) => event.id) };
+  }, user);
+}
+
+/** Sets the mock's latency through the demo's range control. */
+export async function setLatency(page: Page, ms: number): Promise<void> {
+  await page.locator('[data-testid="latency"]').fill(String(ms));
+  await page.locator('[data-testid="latency-value"]').filter({ hasText: `${ms} ms` }).waitFor();
+}
+
+/**
+ * Records each change of presence of `id` in the DOM, from now on, in the page: `[true, false,
+ * true]` is "removed, then put back". Catches changes too quick for polling from Node.
+ */
+export async function tracePresence(page: Page, id: string): Promise<() => Promise<boolean[]>> {
+  await page.evaluate((eventId) => {
+    const present = () => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null;
+    const trace = [present()];
+    (window.__demoPresence ??= {})[eventId] = trace;
+    new MutationObserver(() => {
+      const now = present();
+      if (trace[trace.length - 1] !== now) trace.push(now);
+    }).observe(document.querySelector('[data-testid="calendar"]')!, { childList: true, subtree: true });
+  }, id);
+  return () => page.evaluate((eventId) => window.__demoPresence![eventId]!, id);
+}
+
+/**
+ * Checks, on every change of the calendar's DOM, that each rendered event belongs to the user
+ * selected at that moment (bob's titles start with `[Bob]`, alice's never do).
+ */
+export async function guardUsers(page: Page): Promise<() => Promise<{ selected: string; title: string }[]>> {
+  await page.evaluate(() => {
+    const leaks: { selected: string; title: string }[] = [];
+    window.__demoLeaks = leaks;
+    const select = document.querySelector<HTMLSelectElement>('[data-testid="user-select"]')!;
+    const calendar = document.querySelector('[data-testid="calendar"]')!;
+    new MutationObserver(() => {
+      for (const el of calendar.querySelectorAll<HTMLElement>('[data-event-id]')) {
+        const title = el.querySelector('.fc-event-title')?.textContent ?? el.textContent ?? '';
+        if (title.startsWith('[Bob]') !== (select.value === 'bob')) leaks.push({ selected: select.value, title });
+      }
+    }).observe(calendar, { childList: true, subtree: true, characterData: true });
+  });
+  return () => page.evaluate(() => window.__demoLeaks!);
+}
+
+export interface IdbSnapshot {
+  /** The build the database says it holds (`meta` store). */
+  build: string | undefined;
+  entries: { key: string; namespace: string; url: string; build: string | undefined }[];
+}
+
+/**
+ * What nostale's IndexedDB database holds, read with the raw API (no version: never upgrades).
+ * `undefined` when the database does not exist; opening would create it, so that is checked first.
+ */
+export function readCacheDb(page: Page): Promise<IdbSnapshot | undefined> {
+  return page.evaluate(async (name) => {
+    if (!(await indexedDB.databases()).some((db) => db.name === name)) return undefined;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onupgradeneeded = () => request.transaction!.abort();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error ?? new Error('open failed'));
+    });
+    try {
+      const tx = db.transaction(['entries', 'meta'], 'readonly');
+      const get = <T>(request: IDBRequest<T>) =>
+        new Promise<T>((resolve, reject) => {
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error ?? new Error('read failed'));
+        });
+      const [records, build] = await Promise.all([
+        get(tx.objectStore('entries').getAll() as IDBRequest<{ key: string; namespace: string; url: string; build?: string }[]>),
+        get(tx.objectStore('meta').get('build') as IDBRequest<string | undefined>),
+      ]);
+      return { build, entries: records.map((r) => ({ key: r.key, namespace: r.namespace, url: r.url, build: r.build })) };
+    } finally {
+      db.close();
+    }
+  }, CACHE_DB);
+}
+
+/** The error line, when shown. */
+export async function shownError(page: Page): Promise<{ kind: string | null; text: string } | undefined> {
+  const alert = page.locator('[data-testid="error-message"]');
+  if (!(await alert.isVisible())) return undefined;
+  return { kind: await alert.getAttribute('data-kind'), text: (await alert.locator('[data-testid="error-text"]').textContent()) ?? '' };
+}
