@@ -516,18 +516,14 @@ export function createClient(options: ClientOptions = {}): Client {
   }
 
   const client: Client = {
-    get<T>(url: string, opts: GetOptions = {}): Promise<T> {
+    async get<T>(url: string, opts: GetOptions = {}): Promise<T> {
       const target = resolve(url, opts.scope);
       const { primary } = target;
       // The hot path: a plain read of a fresh memory entry settles without building a request.
       const found = loaded && enabled && !opts.cache && !varyIndex.has(primary) ? store.get(primary) : undefined;
-      try {
-        if (found && !(found instanceof Promise) && condition(found) === 'fresh') {
-          monitor.record('hits', () => ({ type: 'hit', key: primary, url: target.url, scope: target.scope }));
-          return Promise.resolve(decode(found, opts.as) as T);
-        }
-      } catch (error) {
-        return Promise.reject(error);
+      if (found && !(found instanceof Promise) && condition(found) === 'fresh') {
+        monitor.record('hits', () => ({ type: 'hit', key: primary, url: target.url, scope: target.scope }));
+        return decode(found, opts.as) as T;
       }
       const request = {
         target,
@@ -537,7 +533,7 @@ export function createClient(options: ClientOptions = {}): Client {
         signal: opts.signal,
         timeout: opts.timeout,
       };
-      return read(request, found).then((answer) => decode(answer, opts.as) as T);
+      return decode(await read(request, found), opts.as) as T;
     },
 
     async fetch(input, init) {
