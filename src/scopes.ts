@@ -90,7 +90,7 @@ export class Scopes {
     if (order < 0) return 'late';
     if (state.mark === markAtSend) {
       if (order === 0) return 'current';
-      // A different token on a request sent after everything we know: any change is a change.
+      // A different token on a request sent after everything we know: every change counts.
       if (token === undefined) return 'current';
       return this.learn(state, token, 'response'), 'adopted';
     }
