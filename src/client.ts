@@ -67,8 +67,11 @@ export interface ClientOptions {
 
 /** Per-request options of `get`. */
 export interface GetOptions {
+  /** Request headers. Those named by a response's `Vary` select the cached variant. */
   headers?: HeadersInit;
+  /** Aborts this caller's wait; the shared request is aborted only when every caller has. */
   signal?: AbortSignal;
+  /** Overrides the client's `timeout` (ms). */
   timeout?: number;
   /** Scope for this request, overriding the routes. */
   scope?: string;
@@ -145,8 +148,6 @@ interface Target {
   route?: CompiledRoute;
 }
 
-/** A read's answer: a cache entry, stored or not. */
-type Answer = CacheEntry;
 
 const MAX_LATE_RETRIES = 2;
 const decoder = /* @__PURE__ */ new TextDecoder();
@@ -254,7 +255,7 @@ export function createClient(options: ClientOptions = {}): Client {
 
   /** One network request shared by every caller asking for the same key at once. */
   interface Shared {
-    promise: Promise<Answer>;
+    promise: Promise<CacheEntry>;
     controller: AbortController;
     waiters: number;
   }
@@ -270,7 +271,7 @@ export function createClient(options: ClientOptions = {}): Client {
   }
 
   /** `found` is what the store already answered for the key, when `get`'s fast path asked it. */
-  async function read(req: ReadRequest, found?: MaybePromise<CacheEntry | undefined>): Promise<Answer> {
+  async function read(req: ReadRequest, found?: MaybePromise<CacheEntry | undefined>): Promise<CacheEntry> {
     const { target, mode } = req;
     const { primary } = target;
     const key = variantKey(primary, varyIndex.get(primary), req.headers);
@@ -298,7 +299,7 @@ export function createClient(options: ClientOptions = {}): Client {
   }
 
   /** Joins or starts the shared request; a caller's abort detaches it, the last one's aborts the request. */
-  function fetchShared(req: ReadRequest, primary: string, key: string, validator: CacheEntry | undefined): Promise<Answer> {
+  function fetchShared(req: ReadRequest, primary: string, key: string, validator: CacheEntry | undefined): Promise<CacheEntry> {
     const { signal, target } = req;
     let shared = inflight.get(key);
     if (!shared) {
@@ -317,7 +318,7 @@ export function createClient(options: ClientOptions = {}): Client {
     shared.waiters++;
     if (!signal) return shared.promise;
     const { promise, controller } = shared;
-    return new Promise<Answer>((resolve, reject) => {
+    return new Promise<CacheEntry>((resolve, reject) => {
       const onAbort = () => {
         if (--shared.waiters === 0) controller.abort(signal.reason);
         reject(signal.reason);
@@ -333,7 +334,7 @@ export function createClient(options: ClientOptions = {}): Client {
     key: string,
     validator: CacheEntry | undefined,
     signal: AbortSignal,
-  ): Promise<Answer> {
+  ): Promise<CacheEntry> {
     const { target } = req;
     for (let attempt = 0; ; attempt++) {
       const generationAtSend = generation;
@@ -395,7 +396,7 @@ export function createClient(options: ClientOptions = {}): Client {
       const names = varyNames(merged['vary']);
       if (names) varyIndex.set(primary, names);
       else varyIndex.delete(primary);
-      const entry: Answer = {
+      const entry: CacheEntry = {
         ...blank(variantKey(primary, names, req.headers), target),
         status: notModified ? validator.status : response.status,
         headers: merged,
@@ -498,7 +499,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const absolute = (url: string) => normalizeUrl(url, base).replace(/%2A/gi, '*');
 
   /** The answer's data as `get` returns it: decoded once, then with the scope's overlays applied. */
-  function decode(answer: Answer, as?: 'json' | 'text'): unknown {
+  function decode(answer: CacheEntry, as?: 'json' | 'text'): unknown {
     if (answer.status < 200 || answer.status > 299) throw httpError(answer.status, answer.url, tryJson(answer.body));
     let { data } = answer;
     if (as === 'text' || data === undefined) {
