@@ -1,26 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildPage } from './support/bundle';
+import { calendarHtml } from './support/bundle';
 import type { Scenarios } from './support/calendar-app';
-import { launchChromium, newContext, screenshot, startStaticServer, type StaticServer } from './support/chromium';
+import { newContext, screenshot } from './support/chromium';
+import { servePage, type ServedPage } from './support/serve-page';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () => {
-  let browser: Browser;
-  let server: StaticServer;
-  let root: string;
+  let site: ServedPage;
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nostale-fullcalendar-'));
-    await buildPage(resolve(HERE, 'support/calendar-app.ts'), root, 'loading');
-    server = await startStaticServer(root);
-    browser = await launchChromium();
+    site = await servePage({
+      name: 'fullcalendar',
+      html: calendarHtml('loading'),
+      // The page the calendar benchmark builds with buildPage: inline source map, production checks.
+      app: { entry: resolve(HERE, 'support/calendar-app.ts'), sourcemap: true, production: true },
+    });
   }, 600_000);
 
   afterEach(async () => {
@@ -28,19 +27,15 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
     context = undefined;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   /** A fresh context (own localStorage, so own backend data) with the app loaded. */
   async function openPage(): Promise<Page> {
-    context = await newContext(browser);
+    context = await newContext(site.browser);
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(server.url);
+    await page.goto(site.url);
     await page.waitForFunction(() => document.title === 'ready');
     expect(errors).toEqual([]);
     return page;

@@ -1,9 +1,6 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, newContext, screenshot, startStaticServer, type StaticServer } from './support/chromium';
+import { newContext, screenshot } from './support/chromium';
+import { servePage, type ServedPage } from './support/serve-page';
 
 // Writes a record, then reads it back in a separate transaction, so the value
 // shown really went through IndexedDB. `?read` skips the write, which lets the
@@ -51,49 +48,38 @@ self.addEventListener('fetch', (event) => {
 `;
 
 describe('browser harness', () => {
-  let browser: Browser;
-  let server: StaticServer;
-  let root: string;
+  let site: ServedPage;
 
   // Longer than the project's hookTimeout: findChromium may apt-get install.
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nostale-harness-'));
-    await writeFile(join(root, 'index.html'), PAGE);
-    await writeFile(join(root, 'app.js'), APP);
-    await mkdir(join(root, 'assets'));
-    await writeFile(join(root, 'assets/sw.js'), SW);
-    server = await startStaticServer(root);
-    browser = await launchChromium();
+    // APP is plain JavaScript, served as written (no bundling).
+    site = await servePage({ name: 'harness', html: PAGE, app: APP, files: { 'assets/sw.js': SW } });
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   it('serves files with the right headers', async () => {
-    const js = await fetch(new URL('app.js', server.url));
+    const js = await fetch(new URL('app.js', site.url));
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(js.headers.get('service-worker-allowed')).toBe('/');
 
-    const index = await fetch(server.url);
+    const index = await fetch(site.url);
     expect(index.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await index.text()).toContain('nostale harness');
 
-    expect((await fetch(new URL('missing.css', server.url))).status).toBe(404);
-    expect((await fetch(new URL('..%2f..%2fetc%2fpasswd', server.url))).status).toBe(403);
+    expect((await fetch(new URL('missing.css', site.url))).status).toBe(404);
+    expect((await fetch(new URL('..%2f..%2fetc%2fpasswd', site.url))).status).toBe(403);
   });
 
   it('writes to IndexedDB in real Chromium and reads it back', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(site.browser);
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
 
-      await page.goto(server.url);
+      await page.goto(site.url);
       const out = page.locator('#out[data-state]');
       await out.waitFor();
       expect(await out.getAttribute('data-state')).toBe('done');
@@ -101,7 +87,7 @@ describe('browser harness', () => {
       await screenshot(page, 'harness-idb');
 
       // Same context, fresh document: the record must come from storage.
-      await page.goto(new URL('?read', server.url).href);
+      await page.goto(new URL('?read', site.url).href);
       await out.waitFor();
       expect(JSON.parse((await out.textContent()) ?? '')).toEqual({ greeting: 'fresh from idb', n: 42 });
       expect(errors).toEqual([]);
@@ -111,16 +97,16 @@ describe('browser harness', () => {
   });
 
   it('registers a root-scoped service worker from a subfolder', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(site.browser);
     try {
       const page = await context.newPage();
-      await page.goto(server.url);
+      await page.goto(site.url);
       const scope = await page.evaluate(async () => {
         const registration = await navigator.serviceWorker.register('/assets/sw.js', { scope: '/' });
         await navigator.serviceWorker.ready;
         return registration.scope;
       });
-      expect(scope).toBe(server.url);
+      expect(scope).toBe(site.url);
       await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
       const body = await page.evaluate(() => fetch('/from-sw').then((r) => r.text()));
       expect(body).toBe('hello from sw');
@@ -130,10 +116,10 @@ describe('browser harness', () => {
   });
 
   it('isolates storage between contexts', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(site.browser);
     try {
       const page = await context.newPage();
-      await page.goto(new URL('?read', server.url).href);
+      await page.goto(new URL('?read', site.url).href);
       const out = page.locator('#out[data-state]');
       await out.waitFor();
       expect(await out.textContent()).toBe('null');

@@ -1,11 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdbPageApi } from './pages/idb-page';
-import { launchChromium, newContext, screenshot, startStaticServer, type StaticServer } from './support/chromium';
+import { newContext, screenshot } from './support/chromium';
+import { servePage, type ServedPage } from './support/serve-page';
 
 /** Calls the page's API (see pages/idb-page.ts) and returns what it answers. */
 function call<K extends keyof IdbPageApi>(page: Page, method: K, ...args: Parameters<IdbPageApi[K]>): Promise<Awaited<ReturnType<IdbPageApi[K]>>> {
@@ -24,39 +22,25 @@ async function load(page: Page, url: string): Promise<void> {
 }
 
 describe('nostale/idb in Chromium', () => {
-  let browser: Browser;
-  let server: StaticServer;
-  let root: string;
+  let site: ServedPage;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nostale-idb-'));
-    await build({
-      entryPoints: [resolve(import.meta.dirname, 'pages/idb-page.ts')],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      outfile: join(root, 'app.js'),
-      logLevel: 'silent',
+    site = await servePage({
+      name: 'idb',
+      html: '<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb</title>\n<script type="module" src="./app.js"></script>\n',
+      app: { entry: resolve(import.meta.dirname, 'pages/idb-page.ts') },
     });
-    await writeFile(join(root, 'index.html'), '<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb</title>\n<script type="module" src="./app.js"></script>\n');
-    server = await startStaticServer(root);
-    browser = await launchChromium();
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   it('serves an entry from IndexedDB after a reload without a network call, and never persists no-store', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(site.browser);
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
-      await load(page, server.url);
+      await load(page, site.url);
 
       const first = (await call(page, 'get', '/api/a')) as { path: string; servedAt: number };
       expect(first.path).toBe('/api/a');

@@ -1,11 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { launchChromium, newContext, screenshot, startStaticServer, type StaticServer } from './support/chromium';
+import { newContext, screenshot } from './support/chromium';
+import { servePage, type ServedPage } from './support/serve-page';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -119,31 +118,17 @@ self.addEventListener('message', (event) => {
 }
 
 describe('deploy awareness in Chromium', () => {
-  let browser: Browser;
-  let server: StaticServer;
-  let root: string;
+  let site: ServedPage;
   let example: string;
   let context: BrowserContext | undefined;
   let errors: string[] = [];
 
-  const deployBuild = (build: string) => writeFile(join(root, 'sw.js'), worker(example, build));
+  const deployBuild = (build: string) => writeFile(join(site.root, 'sw.js'), worker(example, build));
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nostale-sw-'));
     example = await readFile(join(REPO_ROOT, 'docs/examples/sw.js'), 'utf8');
-    const bundle = await build({
-      stdin: { contents: ENTRY, resolveDir: REPO_ROOT, sourcefile: 'sw-page.ts', loader: 'ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    await writeFile(join(root, 'app.js'), bundle.outputFiles[0]!.contents);
-    await writeFile(join(root, 'index.html'), PAGE);
-    server = await startStaticServer(root);
-    browser = await launchChromium();
+    // No sw.js yet: each test deploys its first build into `site.root` (beforeEach).
+    site = await servePage({ name: 'sw', html: PAGE, app: { contents: ENTRY, resolveDir: REPO_ROOT, sourcefile: 'sw-page.ts' } });
   }, 600_000);
 
   beforeEach(async () => {
@@ -155,18 +140,14 @@ describe('deploy awareness in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   /** A page of a fresh context, once the first build's worker controls it (it claims on activate). */
   async function open(path = '', into?: BrowserContext): Promise<Page> {
-    context = into ?? (await newContext(browser));
+    context = into ?? (await newContext(site.browser));
     const page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(new URL(path, server.url).href);
+    await page.goto(new URL(path, site.url).href);
     await page.waitForSelector('html[data-ready]');
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     return page;
@@ -309,10 +290,10 @@ describe('deploy awareness in Chromium', () => {
   });
 
   it('warns when the script cannot be registered, and the page goes on', async () => {
-    context = await newContext(browser);
+    context = await newContext(site.browser);
     try {
       const page = await context.newPage();
-      await page.goto(new URL('?script=/missing.js', server.url).href);
+      await page.goto(new URL('?script=/missing.js', site.url).href);
       await page.waitForSelector('html[data-ready]');
       expect(await page.evaluate(() => deploy.log())).toEqual([{ warning: 'register-failed' }]);
       await expect(page.evaluate(() => deploy.apply())).rejects.toThrow(/no update is waiting/);

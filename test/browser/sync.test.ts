@@ -1,11 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, newContext, screenshot, startStaticServer, type StaticServer } from './support/chromium';
+import { newContext, screenshot } from './support/chromium';
+import { servePage, type ServedPage } from './support/serve-page';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -83,41 +81,22 @@ interface App {
 declare const app: App;
 
 describe('cross-tab sync in Chromium', () => {
-  let browser: Browser;
-  let server: StaticServer;
-  let root: string;
+  let site: ServedPage;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'nostale-sync-'));
-    const bundle = await build({
-      stdin: { contents: ENTRY, resolveDir: REPO_ROOT, sourcefile: 'sync-page.ts', loader: 'ts' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    await writeFile(join(root, 'app.js'), bundle.outputFiles[0]!.contents);
-    await writeFile(join(root, 'index.html'), PAGE);
-    server = await startStaticServer(root);
-    browser = await launchChromium();
+    site = await servePage({ name: 'sync', html: PAGE, app: { contents: ENTRY, resolveDir: REPO_ROOT, sourcefile: 'sync-page.ts' } });
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  afterAll(() => site?.close());
 
   /** Two tabs of one context: same origin, same localStorage, same BroadcastChannel. */
   async function twoTabs(): Promise<{ context: BrowserContext; one: Page; two: Page }> {
-    const context = await newContext(browser);
+    const context = await newContext(site.browser);
     const open = async () => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(server.url);
+      await page.goto(site.url);
       await page.waitForSelector('html[data-ready]');
       expect(errors).toEqual([]);
       return page;
