@@ -10,7 +10,7 @@ import { calendarSource, createCalendarAdapter, findEventIds, hideClass, removeE
 import { idbStore } from '../../src/idb.js';
 import type { Route, Store } from '../../src/index.js';
 import { MutationError } from '../../src/mutate.js';
-import { API, gate, makeClient, useServer } from './support/harness.js';
+import { API, gate, makeClient, useServer, holdDelete as holdOneDelete } from './support/harness.js';
 
 const server = useServer();
 
@@ -88,15 +88,7 @@ async function setup(options: { beforeRespond?: (request: Request) => Promise<vo
   return { storage, db, ...harness, adapter, ...view, visible, deletes };
 }
 
-function holdDelete(id: string) {
-  const hold = gate();
-  server.use(
-    http.delete(`${API}/api/users/alice/events/${id}`, async () => {
-      await hold.opened;
-    }),
-  );
-  return hold;
-}
+const holdDelete = (id: string) => holdOneDelete(server, id);
 
 describe('calendarSource', () => {
   it('reads the whole visible range through the cache, and navigating back is answered from it', async () => {

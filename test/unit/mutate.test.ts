@@ -8,7 +8,7 @@ import type { DemoEvent } from '../../demo/mock/model';
 import { createMemoryStorage } from '../../demo/mock/storage';
 import type { Route } from '../../src/index.js';
 import { insertItem, MutationError, removeItem, sameId, updateItem, withMutations, type MutationEvent } from '../../src/mutate.js';
-import { API, gate, makeClient, useServer } from './support/harness.js';
+import { API, gate, makeClient, useServer, holdDelete as holdOneDelete } from './support/harness.js';
 
 const server = useServer();
 
@@ -41,17 +41,7 @@ function setup(options: Parameters<typeof demo>[0] = {}) {
   return { ...backend, ...harness, client, events, ids, del };
 }
 
-/** Holds DELETEs of one id until the gate opens, then lets the demo backend answer. */
-function holdDelete(id: string) {
-  const hold = gate();
-  server.use(
-    http.delete(`${API}/api/users/alice/events/${id}`, async () => {
-      await hold.opened;
-      // Returning nothing passes the request on to the demo handler.
-    }),
-  );
-  return hold;
-}
+const holdDelete = (id: string) => holdOneDelete(server, id);
 
 describe('client.mutate', () => {
   it('removes the item at once: the next get no longer shows it, before the server answers', async () => {

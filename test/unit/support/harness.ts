@@ -1,4 +1,5 @@
-import { setupServer } from 'msw/node';
+import { http } from 'msw';
+import { setupServer, type SetupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createClient, type CacheEvent, type ClientOptions } from '../../../src/index.js';
 
@@ -38,4 +39,16 @@ export function gate() {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
+}
+
+/** Holds the demo backend's DELETEs of one of alice's events until the gate opens, then lets it answer. */
+export function holdDelete(server: SetupServer, id: string) {
+  const hold = gate();
+  server.use(
+    http.delete(`${API}/api/users/alice/events/${id}`, async () => {
+      await hold.opened;
+      // Returning nothing passes the request on to the demo handler.
+    }),
+  );
+  return hold;
 }
