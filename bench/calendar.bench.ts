@@ -56,20 +56,51 @@ export async function runCalendarBenchmarks(options: { reps?: number } = {}): Pr
         `ours: p95 ms of main-thread work from the call to the end of the next frame (call + style/layout/paint); baseline: the ${FRAME_MS} ms frame budget. ` +
           `Event ${r.goneByNextFrame ? 'gone or hidden in the next painted frame every time' : 'NOT always gone in the next painted frame'}; median call→painted ${round(median(r.untilPainted))} ms.`,
       );
-    const sizes = (r: SizeResult) => `${r.events} events in the calendar, ${r.rendered} mounted in the month grid (dayMaxEvents hides the overflow), ${r.ours.length} rounds, medians`;
+    const sizes = (r: SizeResult) =>
+      `${r.events} events in the calendar, ${r.rendered} mounted in the month grid (dayMaxEvents hides the overflow), ${r.ours.length} rounds, medians`;
     return [
-      row('remove 1k events vs getEvents scan', median(small.ours), median(small.baseline), 0,
-        `Informational. ${sizes(small)}. Both sides pay FullCalendar's remove() and its synchronous re-render, which is nearly all of the time.`),
-      row('remove 10k events vs getEvents scan', median(large.ours), median(large.baseline), 10,
-        `${sizes(large)}. The index saves the scan, but FullCalendar's remove() (store update + full re-render, O(events)) dominates; its getEventById is itself a for-in scan.`),
-      row('remove 1k events vs getEvents scan, paintFirst', median(smallFirst.ours), median(smallFirst.baseline), 0,
-        `Informational: not the same work. ours hides the event by a CSS class and returns; FullCalendar's remove() then runs after the next paint at the baseline's cost. ${sizes(smallFirst)}, ours timed in batches of 10.`),
-      row('remove 10k events vs getEvents scan, paintFirst', median(largeFirst.ours), median(largeFirst.baseline), 0,
-        `Informational: not the same work (see the 1k row). ${sizes(largeFirst)}, ours timed in batches of 10.`),
-      row('lookup only 1k events: index + getEventById vs getEvents().find', small.lookupOurs, small.lookupBaseline, 0,
-        'Informational: finding the EventApi without removing it, mean of 200.'),
-      row('lookup only 10k events: index + getEventById vs getEvents().find', large.lookupOurs, large.lookupBaseline, 0,
-        'Informational: FullCalendar 6 has no O(1) way from an id to an EventApi; getEventById loops over every event definition.'),
+      row(
+        'remove 1k events vs getEvents scan',
+        median(small.ours),
+        median(small.baseline),
+        0,
+        `Informational. ${sizes(small)}. Both sides pay FullCalendar's remove() and its synchronous re-render, which is nearly all of the time.`,
+      ),
+      row(
+        'remove 10k events vs getEvents scan',
+        median(large.ours),
+        median(large.baseline),
+        10,
+        `${sizes(large)}. The index saves the scan, but FullCalendar's remove() (store update + full re-render, O(events)) dominates; its getEventById is itself a for-in scan.`,
+      ),
+      row(
+        'remove 1k events vs getEvents scan, paintFirst',
+        median(smallFirst.ours),
+        median(smallFirst.baseline),
+        0,
+        `Informational: not the same work. ours hides the event by a CSS class and returns; FullCalendar's remove() then runs after the next paint at the baseline's cost. ${sizes(smallFirst)}, ours timed in batches of 10.`,
+      ),
+      row(
+        'remove 10k events vs getEvents scan, paintFirst',
+        median(largeFirst.ours),
+        median(largeFirst.baseline),
+        0,
+        `Informational: not the same work (see the 1k row). ${sizes(largeFirst)}, ours timed in batches of 10.`,
+      ),
+      row(
+        'lookup only 1k events: index + getEventById vs getEvents().find',
+        small.lookupOurs,
+        small.lookupBaseline,
+        0,
+        'Informational: finding the EventApi without removing it, mean of 200.',
+      ),
+      row(
+        'lookup only 10k events: index + getEventById vs getEvents().find',
+        large.lookupOurs,
+        large.lookupBaseline,
+        0,
+        'Informational: FullCalendar 6 has no O(1) way from an id to an EventApi; getEventById loops over every event definition.',
+      ),
       frame(large, 'default'),
       frame(largeFirst, 'paintFirst'),
     ];

@@ -54,7 +54,10 @@ async function measure(count: number, reps: number, paintFirst: boolean): Promis
   const client = createClient({
     fetch: async () => new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } }),
   });
-  const source = calendarSource(client, { paintFirst, url: ({ start, end }) => `/feed?start=${start.toISOString()}&end=${end.toISOString()}` });
+  const source = calendarSource(client, {
+    paintFirst,
+    url: ({ start, end }) => `/feed?start=${start.toISOString()}&end=${end.toISOString()}`,
+  });
   const el = document.getElementById('calendar')!;
   let resolveLoaded!: () => void;
   const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
@@ -99,7 +102,10 @@ async function measure(count: number, reps: number, paintFirst: boolean): Promis
     return elapsed;
   };
 
-  for (let i = 0; i < 5; i++) await ours(i), await baseline(targets[i % targets.length]!);
+  for (let i = 0; i < 5; i++) {
+    await ours(i);
+    await baseline(targets[i % targets.length]!);
+  }
   const result: SizeResult = {
     events: count,
     paintFirst,
@@ -117,8 +123,13 @@ async function measure(count: number, reps: number, paintFirst: boolean): Promis
     const index = (rep * 7) % targets.length;
     const id = targets[index]!;
     // Alternate which goes first, so neither always runs on a freshly collected heap.
-    if (rep % 2) result.baseline.push(await baseline(id)), result.ours.push(await ours(index));
-    else result.ours.push(await ours(index)), result.baseline.push(await baseline(id));
+    if (rep % 2) {
+      result.baseline.push(await baseline(id));
+      result.ours.push(await ours(index));
+    } else {
+      result.ours.push(await ours(index));
+      result.baseline.push(await baseline(id));
+    }
   }
 
   const lookups = 200;

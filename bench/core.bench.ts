@@ -30,7 +30,14 @@ const json = (data: unknown, headers: Record<string, string>) => Response.json(d
 /** A stand-in for `Response` that costs next to nothing to build and read: for filling caches only. */
 function liteResponse(body: string, headers: Record<string, string>): Response {
   const h = new Headers(headers);
-  return { status: 200, ok: true, statusText: 'OK', headers: h, text: async () => body, json: async () => JSON.parse(body) } as unknown as Response;
+  return {
+    status: 200,
+    ok: true,
+    statusText: 'OK',
+    headers: h,
+    text: async () => body,
+    json: async () => JSON.parse(body),
+  } as unknown as Response;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,7 +173,12 @@ function layout(kind: '1%' | 'all', size: number) {
 async function oursInvalidation(kind: '1%' | 'all', size: number): Promise<Contender> {
   const { net, fetchImpl } = memoryNetwork();
   const { scope, scopeOf, inScope } = layout(kind, size);
-  const client = createClient({ fetch: fetchImpl, baseUrl: BASE, maxEntries: size * 2, routes: [{ match: '/s/:scope/*', scope: '{scope}' }] });
+  const client = createClient({
+    fetch: fetchImpl,
+    baseUrl: BASE,
+    maxEntries: size * 2,
+    routes: [{ match: '/s/:scope/*', scope: '{scope}' }],
+  });
   const urlOf = (i: number) => `/s/${scopeOf(i)}/${i}`;
   for (let i = 0; i < size; i += 1000) {
     await Promise.all(Array.from({ length: Math.min(1000, size - i) }, (_, j) => client.get(urlOf(i + j))));
@@ -192,7 +204,10 @@ async function oursInvalidation(kind: '1%' | 'all', size: number): Promise<Conte
     async verify(ops) {
       const stats = client.stats();
       check(ops === calls, 'op count');
-      check(stats.misses === ops && stats.hits === 0 && net.calls === size + ops, `each read after an invalidation refetched (${label(size)}, ${kind})`);
+      check(
+        stats.misses === ops && stats.hits === 0 && net.calls === size + ops,
+        `each read after an invalidation refetched (${label(size)}, ${kind})`,
+      );
       check(stats.evictions === 0, `all ${size} entries stayed cached (no eviction)`);
       // Outside the scope, entries are still fresh hits; inside it, an entry not read since is dead.
       if (kind === '1%') {
@@ -214,7 +229,8 @@ async function tanstackInvalidation(kind: '1%' | 'all', size: number): Promise<C
   const { scope, scopeOf, inScope, expected } = layout(kind, size);
   const queryClient = newQueryClient();
   const cache = queryClient.getQueryCache();
-  for (let i = 0; i < size; i++) queryClient.setQueryData([scopeOf(i), i], { url: `${BASE}s/${scopeOf(i)}/${i}`, title: 'Entry', done: false });
+  for (let i = 0; i < size; i++)
+    queryClient.setQueryData([scopeOf(i), i], { url: `${BASE}s/${scopeOf(i)}/${i}`, title: 'Entry', done: false });
   check(cache.getAll().length === size, `TanStack filled with ${size} queries`);
   // Measured rounds find most matched queries already invalidated by the round before (a flag
   // check each); the very first invalidation also dispatches a state update per query. Timed once.
@@ -287,7 +303,11 @@ async function invalidation(kind: '1%' | 'all'): Promise<Row[]> {
   const small = kept.get(1_000)!;
   const big = kept.get(100_000)!;
   const alone = (c: Contender) => ({ name: `${c.name}-invalidate-only`, run: c.invalidateOnly! });
-  const cmp = await compare([small.contender, big.contender, alone(small.contender), alone(big.contender)], { rounds: 150, targetMs: 1, warmupMs: 300 });
+  const cmp = await compare([small.contender, big.contender, alone(small.contender), alone(big.contender)], {
+    rounds: 150,
+    targetMs: 1,
+    warmupMs: 300,
+  });
   await small.contender.verify(small.ops + cmp.totalOps[small.contender.name]!);
   await big.contender.verify(big.ops + cmp.totalOps[big.contender.name]!);
   rows.push(
@@ -374,7 +394,10 @@ async function revalidation(): Promise<Row[]> {
   const b = conditional.stats();
   check(oursRequests === 1 && a.revalidations === perOp.ours.ops, `version check: 1 request per pass (got ${oursRequests})`);
   check(a.hits === ENTRIES * perOp.ours.ops && a.misses === 0, 'version check: every entry served as a hit after the check');
-  check(baselineRequests === ENTRIES && b.notModified === ENTRIES * perOp.baseline.ops, `conditional: 100 requests answered 304 per pass (got ${baselineRequests})`);
+  check(
+    baselineRequests === ENTRIES && b.notModified === ENTRIES * perOp.baseline.ops,
+    `conditional: 100 requests answered 304 per pass (got ${baselineRequests})`,
+  );
   check(b.hits === 0 && b.misses === ENTRIES * perOp.baseline.ops && counts.full === 2 * ENTRIES, 'conditional: no hit, no full response');
   return [
     timeRow({

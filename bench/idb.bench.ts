@@ -57,11 +57,15 @@ function pairedRow(name: string, samples: Samples, goal: number, scale: number, 
   return row;
 }
 
-function bench<K extends keyof IdbBenchApi>(page: Page, method: K, options: Parameters<IdbBenchApi[K]>[0]): Promise<Awaited<ReturnType<IdbBenchApi[K]>>> {
-  return page.evaluate(
-    ([name, args]) => (window as unknown as { bench: Record<string, (o: unknown) => unknown> }).bench[name]!(args),
-    [method, options] as [string, unknown],
-  ) as Promise<Awaited<ReturnType<IdbBenchApi[K]>>>;
+function bench<K extends keyof IdbBenchApi>(
+  page: Page,
+  method: K,
+  options: Parameters<IdbBenchApi[K]>[0],
+): Promise<Awaited<ReturnType<IdbBenchApi[K]>>> {
+  return page.evaluate(([name, args]) => (window as unknown as { bench: Record<string, (o: unknown) => unknown> }).bench[name]!(args), [
+    method,
+    options,
+  ] as [string, unknown]) as Promise<Awaited<ReturnType<IdbBenchApi[K]>>>;
 }
 
 export async function runIdbBenchmarks(): Promise<Row[]> {
@@ -69,7 +73,11 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
   const profile = await mkdtemp(join(tmpdir(), 'nostale-idb-profile-'));
   // A persistent profile: a plain context is off the record, where Chromium keeps IndexedDB in
   // memory, and an app's IndexedDB lives on disk.
-  const context = await chromium.launchPersistentContext(profile, { executablePath: await findChromium(), headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: await findChromium(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   const server = await startStaticServer(root);
   try {
     await build({
@@ -82,7 +90,10 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
       outfile: join(root, 'app.js'),
       logLevel: 'silent',
     });
-    await writeFile(join(root, 'index.html'), '<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb bench</title>\n<script type="module" src="./app.js"></script>\n');
+    await writeFile(
+      join(root, 'index.html'),
+      '<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb bench</title>\n<script type="module" src="./app.js"></script>\n',
+    );
     const page = await context.newPage();
     await page.goto(server.url);
     await page.waitForFunction(() => 'bench' in window);
@@ -139,7 +150,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     (rows) => {
       for (const row of rows) {
         const verdict = row.ratio >= row.goal ? 'pass' : 'FAIL';
-        console.log(`${verdict}  ${row.name}: ours ${row.ours} ${row.unit}, baseline ${row.baseline} ${row.unit}, ratio ${row.ratio} (goal ${row.goal})${row.note ? ` — ${row.note}` : ''}`);
+        console.log(
+          `${verdict}  ${row.name}: ours ${row.ours} ${row.unit}, baseline ${row.baseline} ${row.unit}, ratio ${row.ratio} (goal ${row.goal})${row.note ? ` — ${row.note}` : ''}`,
+        );
       }
     },
     (error: unknown) => {

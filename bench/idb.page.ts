@@ -21,9 +21,13 @@ export interface IdbBenchApi {
    * (fewer rounds: it is slow); `raw` is one native transaction of plain puts into our own
    * `entries` store, on the store's connection: the floor for one record per entry.
    */
-  writes(options: { rounds: number; warmup: number; count: number; valueBytes: number; sequentialRounds: number }): Promise<
-    Samples & { raw: number[]; sequential: number[] }
-  >;
+  writes(options: {
+    rounds: number;
+    warmup: number;
+    count: number;
+    valueBytes: number;
+    sequentialRounds: number;
+  }): Promise<Samples & { raw: number[]; sequential: number[] }>;
   /** ms from creating the store to the first cached read, one per round; `hits` counts rounds answered without fetch. */
   startup(options: { rounds: number; warmup: number; count: number; valueBytes: number }): Promise<{ ms: number[]; hits: number }>;
 }

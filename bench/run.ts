@@ -26,7 +26,9 @@ const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 // A stray rejection in a benchmark module must not take the whole run (and its report) down.
-process.on('unhandledRejection', (reason) => log(`warning: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+process.on('unhandledRejection', (reason) =>
+  log(`warning: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`),
+);
 
 const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
@@ -72,7 +74,11 @@ function table(rows: readonly Row[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const right = new Set([2, 3, 4, 5]);
-  const fmt = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), widths.map((w) => '─'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
 
@@ -124,12 +130,18 @@ async function main() {
     console.log('\nNotes:');
     for (const row of notes) console.log(`- ${row.name}: ${row.note}`);
   }
-  console.log('\nratio = baseline ÷ ours (higher is better; 5 = five times faster); times are per operation, medians of interleaved rounds.');
+  console.log(
+    '\nratio = baseline ÷ ours (higher is better; 5 = five times faster); times are per operation, medians of interleaved rounds.',
+  );
   const missed = rows.filter((row) => !passed(row));
   if (missed.length) {
     console.log(`\nGoals missed (${missed.length} of ${rows.length}):`);
     for (const row of missed) {
-      console.log(row.ratio === null ? `- ${row.name}: did not run (${row.note ?? 'error'})` : `- ${row.name}: ratio ${row.ratio}, goal ${row.goal} (${round((100 * row.ratio) / row.goal)}% of goal)`);
+      console.log(
+        row.ratio === null
+          ? `- ${row.name}: did not run (${row.note ?? 'error'})`
+          : `- ${row.name}: ratio ${row.ratio}, goal ${row.goal} (${round((100 * row.ratio) / row.goal)}% of goal)`,
+      );
     }
   } else console.log(`\nAll ${rows.length} goals met.`);
   console.log(`\nWrote ${RESULTS} in ${((performance.now() - started) / 1000).toFixed(1)} s total.`);

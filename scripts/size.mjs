@@ -50,9 +50,7 @@ async function measure(file, external) {
     external,
     logLevel: 'silent',
   });
-  const code = Buffer.concat(
-    result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => Buffer.from(f.contents)),
-  );
+  const code = Buffer.concat(result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => Buffer.from(f.contents)));
   return { minBytes: code.length, gzBytes: gzipSync(code, { level: 9 }).length };
 }
 
@@ -99,10 +97,18 @@ for (const entry of ENTRIES) {
 }
 
 const header = ['entry', 'min bytes', 'gz bytes', 'budget', 'status'];
-const table = [header, ...rows.map((r) => [r.name, String(r.minBytes), String(r.gzBytes), r.budget === null ? '-' : `${r.budget} (aim ${r.aim})`, r.status])];
+const table = [
+  header,
+  ...rows.map((r) => [r.name, String(r.minBytes), String(r.gzBytes), r.budget === null ? '-' : `${r.budget} (aim ${r.aim})`, r.status]),
+];
 const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
 for (const [i, row] of table.entries()) {
-  console.log(row.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  console.log(
+    row
+      .map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
 

@@ -51,16 +51,11 @@ export interface Freshness {
  * @param responseTime client clock when the response arrived
  * @param defaultTtl lifetime when the server gives none
  */
-export function freshness(
-  headers: Record<string, string>,
-  requestTime: number,
-  responseTime: number,
-  defaultTtl: number,
-): Freshness {
+export function freshness(headers: Record<string, string>, requestTime: number, responseTime: number, defaultTtl: number): Freshness {
   const cc = parseCacheControl(headers['cache-control']);
 
-  const date = httpDate(headers['date']);
-  const ageHeader = headers['age'];
+  const date = httpDate(headers.date);
+  const ageHeader = headers.age;
   // An Age that is not a plain non-negative integer ("7200.0", "-1", "1, 2") is ignored.
   const age = ageHeader !== undefined && /^\d+$/.test(ageHeader.trim()) ? +ageHeader * 1000 : 0;
   const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, responseTime - date);
@@ -69,9 +64,9 @@ export function freshness(
   const maxAge = seconds(cc, 'max-age');
   let lifetime: number;
   if (maxAge !== undefined) lifetime = maxAge;
-  else if (headers['expires'] !== undefined) {
+  else if (headers.expires !== undefined) {
     // An invalid Expires (e.g. "0") means already expired.
-    lifetime = httpDate(headers['expires']) - (Number.isNaN(date) ? responseTime : date);
+    lifetime = httpDate(headers.expires) - (Number.isNaN(date) ? responseTime : date);
   } else lifetime = defaultTtl;
   if (!(lifetime > 0)) lifetime = 0;
 
@@ -80,7 +75,7 @@ export function freshness(
     return v !== undefined && v > 0 ? v : 0;
   };
   return {
-    storable: !cc.has('no-store') && !/(^|,)\s*\*\s*(,|$)/.test(headers['vary'] ?? ''),
+    storable: !cc.has('no-store') && !/(^|,)\s*\*\s*(,|$)/.test(headers.vary ?? ''),
     storedAt: responseTime - initialAge,
     lifetime,
     staleWhileRevalidate: ext('stale-while-revalidate'),

@@ -24,6 +24,10 @@ export function variantKey(primary: string, varyNames: readonly string[] | undef
 
 /** `Vary` header names, lowercased and sorted, or undefined when the response does not vary. */
 export function varyNames(vary: string | undefined): string[] | undefined {
-  const names = vary?.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean).sort();
+  const names = vary
+    ?.split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean)
+    .sort();
   return names?.length ? names : undefined;
 }

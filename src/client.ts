@@ -148,7 +148,6 @@ interface Target {
   route?: CompiledRoute;
 }
 
-
 const MAX_LATE_RETRIES = 2;
 const decoder = /* @__PURE__ */ new TextDecoder();
 const textual = /^text\/|json|xml|javascript|x-www-form-urlencoded/i;
@@ -167,7 +166,9 @@ export function createClient(options: ClientOptions = {}): Client {
   const routes: CompiledRoute[] = (options.routes ?? []).map((route) => ({
     ...route,
     test: ((m) =>
-      typeof m === 'string' ? compilePattern(m) : (url: URL) => ((m instanceof RegExp ? m.test(url.href) : m(url)) ? {} : null))(route.match),
+      typeof m === 'string' ? compilePattern(m) : (url: URL) => ((m instanceof RegExp ? m.test(url.href) : m(url)) ? {} : null))(
+      route.match,
+    ),
   }));
   /** Header names each URL's responses varied on, by primary key. */
   const varyIndex = new Map<string, string[]>();
@@ -239,9 +240,7 @@ export function createClient(options: ClientOptions = {}): Client {
   }
 
   const servableOnError = (entry: CacheEntry) =>
-    condition(entry) !== 'dead' &&
-    !entry.mustRevalidate &&
-    now() - entry.storedAt < entry.lifetime + entry.staleIfError;
+    condition(entry) !== 'dead' && !entry.mustRevalidate && now() - entry.storedAt < entry.lifetime + entry.staleIfError;
 
   async function lookup(key: string): Promise<CacheEntry | undefined> {
     if (!loaded) await ready;
@@ -250,7 +249,14 @@ export function createClient(options: ClientOptions = {}): Client {
 
   function save(entry: CacheEntry) {
     void store.set([entry]);
-    monitor.record(undefined, () => ({ type: 'store', key: entry.key, url: entry.url, scope: entry.scope, size: entry.size, persisted: !entry.memoryOnly }));
+    monitor.record(undefined, () => ({
+      type: 'store',
+      key: entry.key,
+      url: entry.url,
+      scope: entry.scope,
+      size: entry.size,
+      persisted: !entry.memoryOnly,
+    }));
   }
 
   /** One network request shared by every caller asking for the same key at once. */
@@ -306,7 +312,11 @@ export function createClient(options: ClientOptions = {}): Client {
       const controller = new AbortController();
       const timeout = req.timeout ?? options.timeout;
       const timer =
-        timeout && setTimeout(() => controller.abort(new TimeoutError(`Timed out after ${timeout} ms: ${target.url}`, { url: target.url, timeout })), timeout);
+        timeout &&
+        setTimeout(
+          () => controller.abort(new TimeoutError(`Timed out after ${timeout} ms: ${target.url}`, { url: target.url, timeout })),
+          timeout,
+        );
       const promise = fromNetwork(req, primary, key, validator, controller.signal).finally(() => {
         clearTimeout(timer);
         inflight.delete(key);
@@ -341,7 +351,7 @@ export function createClient(options: ClientOptions = {}): Client {
       const scope = target.scope === undefined ? undefined : scopes.get(target.namespace, target.scope);
       const markAtSend = scope?.mark;
       const headers = new Headers(req.headers);
-      const etag = validator?.headers['etag'];
+      const etag = validator?.headers.etag;
       const lastModified = validator?.headers['last-modified'];
       if (etag) headers.set('if-none-match', etag);
       else if (lastModified) headers.set('if-modified-since', lastModified);
@@ -366,13 +376,19 @@ export function createClient(options: ClientOptions = {}): Client {
       }
       const responseTime = now();
       const responseHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => (responseHeaders[name.toLowerCase()] = value));
+      response.headers.forEach((value, name) => {
+        responseHeaders[name.toLowerCase()] = value;
+      });
       const token = responseHeaders[versionHeader];
       if (scope && token === undefined && response.status < 400) {
         // Said once: the usual cause is a CORS response that does not expose the header.
         if (!warnedHeader) {
           warnedHeader = true;
-          monitor.record(undefined, () => ({ type: 'warning', code: 'missing-version-header', message: `No ${versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)` }));
+          monitor.record(undefined, () => ({
+            type: 'warning',
+            code: 'missing-version-header',
+            message: `No ${versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`,
+          }));
         }
       }
       const notModified = response.status === 304 && validator !== undefined;
@@ -389,11 +405,15 @@ export function createClient(options: ClientOptions = {}): Client {
       const verdict = scope ? scopes.judge(scope, markAtSend!, token) : 'current';
       if (verdict === 'late') {
         if (attempt < MAX_LATE_RETRIES) continue;
-        throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, { url: target.url, scope: scope!.scope, version: token });
+        throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {
+          url: target.url,
+          scope: scope!.scope,
+          version: token,
+        });
       }
       const merged = notModified ? { ...validator.headers, ...responseHeaders } : responseHeaders;
       const policy = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? options.defaultTtl ?? 0);
-      const names = varyNames(merged['vary']);
+      const names = varyNames(merged.vary);
       if (names) varyIndex.set(primary, names);
       else varyIndex.delete(primary);
       const entry: CacheEntry = {
@@ -419,9 +439,22 @@ export function createClient(options: ClientOptions = {}): Client {
   function blank(key: string, target: Target): CacheEntry {
     const at = now();
     return {
-      key, namespace: target.namespace, url: target.url, scope: target.scope, build,
-      status: 200, headers: {}, body: '', size: 0,
-      storedAt: at, accessedAt: at, lifetime: 0, staleWhileRevalidate: 0, staleIfError: 0, noCache: false, mustRevalidate: false,
+      key,
+      namespace: target.namespace,
+      url: target.url,
+      scope: target.scope,
+      build,
+      status: 200,
+      headers: {},
+      body: '',
+      size: 0,
+      storedAt: at,
+      accessedAt: at,
+      lifetime: 0,
+      staleWhileRevalidate: 0,
+      staleIfError: 0,
+      noCache: false,
+      mustRevalidate: false,
     };
   }
 
@@ -442,7 +475,8 @@ export function createClient(options: ClientOptions = {}): Client {
       const response = await fetchImpl(versionUrl, { cache: 'no-store' });
       if (!response.ok) throw httpError(response.status, versionUrl, undefined);
       const version = ((await response.json()) as { version?: unknown } | null)?.version;
-      if (typeof version !== 'string' && typeof version !== 'number') throw new ParseError(`No "version": ${versionUrl}`, { url: versionUrl });
+      if (typeof version !== 'string' && typeof version !== 'number')
+        throw new ParseError(`No "version": ${versionUrl}`, { url: versionUrl });
       token = String(version);
     } catch (error) {
       monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
@@ -603,7 +637,11 @@ export function createClient(options: ClientOptions = {}): Client {
       targets = new Map();
     },
 
-    scopes: () => scopes.all().filter((s) => s.namespace === namespace).map(({ verifiedAt: _, ...record }) => record),
+    scopes: () =>
+      scopes
+        .all()
+        .filter((s) => s.namespace === namespace)
+        .map(({ verifiedAt: _, ...record }) => record),
     stats: () => monitor.stats(),
     resetStats: () => monitor.reset(),
     subscribe: (listener) => monitor.subscribe(listener),
@@ -613,7 +651,11 @@ export function createClient(options: ClientOptions = {}): Client {
       overlays.set(state, fns.add(transform));
       const changed = () => monitor.record(undefined, () => ({ type: 'overlay', scope }));
       changed();
-      return () => fns.delete(transform) && (fns.size || overlays.delete(state), changed());
+      return () => {
+        if (!fns.delete(transform)) return;
+        if (!fns.size) overlays.delete(state);
+        changed();
+      };
     },
     ready,
 

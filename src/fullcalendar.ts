@@ -113,7 +113,12 @@ const states = new WeakMap<CalendarSource, SourceState>();
  * ```
  */
 export function calendarSource<T = EventInputLike>(client: Client, options: CalendarSourceOptions<T>): CalendarSource {
-  const state: SourceState = { ids: new Set(), aliases: undefined, latest: 0, paintFirst: !!options.paintFirst && typeof document !== 'undefined' };
+  const state: SourceState = {
+    ids: new Set(),
+    aliases: undefined,
+    latest: 0,
+    paintFirst: !!options.paintFirst && typeof document !== 'undefined',
+  };
   const source: CalendarSource = {
     events(info, success, failure) {
       const fetch = ++state.latest;
@@ -146,7 +151,11 @@ export function calendarSource<T = EventInputLike>(client: Client, options: Cale
  * present, else the prefixed ids it is the bare form of (`42` → `work-item-42`), or the bare id
  * a prefixed one ends with. A custom `matcher` is tried against every id instead.
  */
-export function findEventIds(source: CalendarSource, id: string | number, matcher?: (wanted: string, eventId: string) => boolean): string[] {
+export function findEventIds(
+  source: CalendarSource,
+  id: string | number,
+  matcher?: (wanted: string, eventId: string) => boolean,
+): string[] {
   const state = states.get(source);
   if (!state) return [];
   const wanted = String(id);
@@ -255,7 +264,7 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
     removed = removable;
   } else {
     for (const eventId of removable) removeNow(eventId);
-    removed = snapshots.map((s) => String(s.event['id']));
+    removed = snapshots.map((s) => String(s.event.id));
   }
   if (state) {
     for (const eventId of removed) state.ids.delete(eventId);
@@ -276,7 +285,7 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
       }
       for (const { event, source } of snapshots) {
         // A refetch may already have brought it back from the server's data.
-        if (calendar.getEventById(String(event['id']))) continue;
+        if (calendar.getEventById(String(event.id))) continue;
         calendar.addEvent(event, source ?? undefined);
       }
       if (state) {
@@ -302,12 +311,11 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
 // paintFirst: hiding by class, so elements FullCalendar creates meanwhile are hidden too.
 
 /** A class naming one event id, injective: every character outside [A-Za-z0-9-] is escaped. */
-export const hideClass = (id: string): string =>
-  `nostale-${id.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
+export const hideClass = (id: string): string => `nostale-${id.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
 
 function withHideClass(event: EventInputLike): EventInputLike {
   if (event.id === undefined || event.id === null) return event;
-  const own = event['classNames'];
+  const own = event.classNames;
   const classNames = Array.isArray(own) ? own : typeof own === 'string' ? own.split(/\s+/).filter(Boolean) : [];
   return { ...event, classNames: [...classNames, hideClass(String(event.id))] };
 }

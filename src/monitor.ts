@@ -5,7 +5,14 @@ export type CacheEventListener = (event: CacheEvent) => void;
 type Counter = Exclude<keyof CacheStats, 'hitRatio'>;
 
 const zero = (): Record<Counter, number> => ({
-  hits: 0, staleHits: 0, misses: 0, revalidations: 0, notModified: 0, evictions: 0, invalidations: 0, errors: 0,
+  hits: 0,
+  staleHits: 0,
+  misses: 0,
+  revalidations: 0,
+  notModified: 0,
+  evictions: 0,
+  invalidations: 0,
+  errors: 0,
 });
 
 /** Counters and listeners. Events are only built when someone listens, so a hit stays cheap. */

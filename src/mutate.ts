@@ -156,7 +156,10 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
       const releases = waiting.get(event.scope);
       if (!releases) return;
       waiting.delete(event.scope);
-      if (!waiting.size) stopWaiting?.(), (stopWaiting = undefined);
+      if (!waiting.size) {
+        stopWaiting?.();
+        stopWaiting = undefined;
+      }
       for (const done of releases) done();
     });
   };
@@ -170,11 +173,15 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     const before = tokenOf(scope);
     const timeout = opts.timeout ?? options.timeout ?? 30_000;
     const controller = new AbortController();
-    const timer = timeout > 0 ? setTimeout(() => controller.abort(new TimeoutError(`Mutation timed out after ${timeout} ms`, { url, timeout })), timeout) : undefined;
+    const timer =
+      timeout > 0
+        ? setTimeout(() => controller.abort(new TimeoutError(`Mutation timed out after ${timeout} ms`, { url, timeout })), timeout)
+        : undefined;
 
     const fail = (reason: MutationError['reason'], cause: unknown, status?: number): never => {
       release();
-      const message = status === undefined ? `Mutation failed (${reason})${url && `: ${url}`}` : `Mutation failed with HTTP ${status}: ${url}`;
+      const message =
+        status === undefined ? `Mutation failed (${reason})${url && `: ${url}`}` : `Mutation failed with HTTP ${status}: ${url}`;
       const error = new MutationError(message, { url, key: mutation.key, scope, status, reason }, { cause });
       settle({ type: 'rolled-back', mutation, error });
       throw error;
@@ -187,7 +194,10 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     let response: Response;
     let data: unknown;
     try {
-      response = await abortable(typeof request === 'function' ? request(controller.signal) : send(request, controller.signal), controller.signal);
+      response = await abortable(
+        typeof request === 'function' ? request(controller.signal) : send(request, controller.signal),
+        controller.signal,
+      );
       data = await abortable(readData(response), controller.signal);
     } catch (cause) {
       clearTimeout(timer);
@@ -198,7 +208,12 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
 
     const notFound = response.status === 404 && (opts.treatNotFoundAsSuccess ?? isDelete);
     if (!response.ok && !notFound) {
-      const cause = new HttpError(`HTTP ${response.status} ${response.statusText}: ${url}`, { status: response.status, statusText: response.statusText, url, body: data });
+      const cause = new HttpError(`HTTP ${response.status} ${response.statusText}: ${url}`, {
+        status: response.status,
+        statusText: response.statusText,
+        url,
+        body: data,
+      });
       return fail('http', cause, response.status);
     }
 
@@ -237,7 +252,8 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
 
   const mutate = (<T>(opts: MutationOptions): Promise<MutationResult<T>> => {
     const request = opts.request;
-    const key = opts.key ?? (typeof request !== 'function' && request.method.toUpperCase() === 'DELETE' ? `DELETE ${request.url}` : undefined);
+    const key =
+      opts.key ?? (typeof request !== 'function' && request.method.toUpperCase() === 'DELETE' ? `DELETE ${request.url}` : undefined);
     const existing = key === undefined ? undefined : shared.get(key);
     if (existing) return existing as Promise<MutationResult<T>>;
     const mutation: PendingMutation = { id: ++sequence, key, scope: opts.scope, startedAt: Date.now() };
@@ -247,7 +263,10 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     const remove = optimistic && client.overlay(opts.scope, (data, url) => optimistic(data, url));
     let released = false;
     const release = () => {
-      if (!released) (released = true), remove?.();
+      if (!released) {
+        released = true;
+        remove?.();
+      }
     };
     pending.set(mutation.id, mutation);
     emit({ type: 'pending', mutation });
@@ -281,7 +300,9 @@ function abortable<T>(work: T | Promise<T>, signal: AbortSignal): Promise<T> {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(work).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    Promise.resolve(work)
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
@@ -395,7 +416,11 @@ export function updateItem<T extends object = Record<string, unknown>>(
   return (data) =>
     editList(data, options, (items) => {
       let changed = false;
-      const next = items.map((item) => (same(idOf(item), id) ? ((changed = true), apply(item as T)) : item));
+      const next = items.map((item) => {
+        if (!same(idOf(item), id)) return item;
+        changed = true;
+        return apply(item as T);
+      });
       return changed ? next : items;
     });
 }

@@ -1,9 +1,9 @@
 /** Glob over whole strings: `*` matches any run of characters, everything else is literal. */
 export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map(escape).join('.*')}$`);
+  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`);
 }
 
-const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A route pattern over the URL's path (or its whole href when it names an origin):
@@ -12,7 +12,7 @@ const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 export function compilePattern(pattern: string): (url: URL) => Record<string, string> | null {
   const source = pattern
     .split(/(:[A-Za-z_]\w*|\*)/)
-    .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? `(?<${part.slice(1)}>[^/?#]+)` : escape(part)))
+    .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? `(?<${part.slice(1)}>[^/?#]+)` : escapeRegExp(part)))
     .join('');
   const re = new RegExp(`^${source}$`);
   const whole = pattern.includes('://');

@@ -86,13 +86,17 @@ export class Scopes {
    */
   judge(state: ScopeState, markAtSend: string, token: string | undefined): Verdict {
     const order = token === undefined || state.token === undefined ? (token === state.token ? 0 : NaN) : compareTokens(token, state.token);
-    if (order > 0) return this.learn(state, token!, 'response'), 'adopted';
+    if (order > 0) {
+      this.learn(state, token!, 'response');
+      return 'adopted';
+    }
     if (order < 0) return 'late';
     if (state.mark === markAtSend) {
       if (order === 0) return 'current';
       // A different token on a request sent after everything we know: every change counts.
       if (token === undefined) return 'current';
-      return this.learn(state, token, 'response'), 'adopted';
+      this.learn(state, token, 'response');
+      return 'adopted';
     }
     // The scope changed in flight. Same token, and no local invalidation since we learned it:
     // the server answered from the version we now hold.

@@ -218,7 +218,11 @@ export function watchDeploys(options: WatchDeploysOptions): DeployWatcher {
     applying = true;
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error('nostale/sw: the new service worker did not take control within 10 s. Does it call self.skipWaiting() on { type: "SKIP_WAITING" }?'));
+        reject(
+          new Error(
+            'nostale/sw: the new service worker did not take control within 10 s. Does it call self.skipWaiting() on { type: "SKIP_WAITING" }?',
+          ),
+        );
       }, APPLY_TIMEOUT_MS);
       applied.push(() => {
         clearTimeout(timer);

@@ -123,10 +123,7 @@ export interface UrlSelection {
 }
 
 /** A change made in one tab that the others apply to their memory (see `client.apply`). */
-export type Change =
-  | { kind: 'scope'; record: ScopeRecord }
-  | ({ kind: 'drop' } & UrlSelection)
-  | { kind: 'clear'; namespace?: string };
+export type Change = { kind: 'scope'; record: ScopeRecord } | ({ kind: 'drop' } & UrlSelection) | { kind: 'clear'; namespace?: string };
 
 /** Counters since the client was created (or `resetStats()`). */
 export interface CacheStats {

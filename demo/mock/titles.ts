@@ -32,13 +32,7 @@ const TITLES: Record<EventKind, readonly string[]> = {
     'Design review 🎨',
     'Customer call — Zoë & Åsa',
   ],
-  'staff-task': [
-    'Submit timesheet ⏱️',
-    'Order "ergonomic" chairs',
-    "Book O'Reilly training ✈️",
-    'Renew badge <access>',
-    'Expense report 💶',
-  ],
+  'staff-task': ['Submit timesheet ⏱️', 'Order "ergonomic" chairs', "Book O'Reilly training ✈️", 'Renew badge <access>', 'Expense report 💶'],
 };
 
 /** bob's data is visibly his, so a test or a person can tell the two scopes apart at a glance. */

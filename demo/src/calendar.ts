@@ -54,7 +54,7 @@ export function createCalendar(el: HTMLElement, options: CalendarOptions): DemoC
     loading: (loading) => options.onLoading(loading),
   });
 
-  let frame = 0;
+  let _frame = 0;
   return {
     calendar,
     show(source) {
@@ -64,8 +64,8 @@ export function createCalendar(el: HTMLElement, options: CalendarOptions): DemoC
       });
     },
     refresh() {
-      frame ||= requestAnimationFrame(() => {
-        frame = 0;
+      _frame ||= requestAnimationFrame(() => {
+        _frame = 0;
         calendar.refetchEvents();
       });
     },

@@ -54,24 +54,30 @@ const panel = createPanel(client, () => controls.sync());
 const status = h('p', { class: 'status', 'data-testid': 'status', 'aria-live': 'polite' }, 'Starting the mock backend…');
 const calendarEl = h('div', { class: 'calendar', 'data-testid': 'calendar' });
 
-document.getElementById('app')!.replaceChildren(
-  h(
-    'header',
-    { class: 'top' },
+document
+  .getElementById('app')!
+  .replaceChildren(
     h(
-      'div',
-      { class: 'brand' },
-      h('h1', {}, 'nostale'),
-      h('p', {}, 'a caching fetch client that never shows stale data. Delete an event, switch user, go offline, open a second tab, deploy: the panel shows what the cache does.'),
-      controls.build,
+      'header',
+      { class: 'top' },
+      h(
+        'div',
+        { class: 'brand' },
+        h('h1', {}, 'nostale'),
+        h(
+          'p',
+          {},
+          'a caching fetch client that never shows stale data. Delete an event, switch user, go offline, open a second tab, deploy: the panel shows what the cache does.',
+        ),
+        controls.build,
+      ),
+      controls.el,
     ),
-    controls.el,
-  ),
-  banner.el,
-  alert.el,
-  h('main', { class: 'layout' }, h('section', { class: 'calendar-card' }, status, calendarEl), panel.el),
-  dialog.el,
-);
+    banner.el,
+    alert.el,
+    h('main', { class: 'layout' }, h('section', { class: 'calendar-card' }, status, calendarEl), panel.el),
+    dialog.el,
+  );
 
 let settleFirstFetch: () => void = () => undefined;
 const firstFetch = new Promise<void>((resolve) => (settleFirstFetch = resolve));
@@ -188,7 +194,9 @@ const ready = (async () => {
   await backend;
   await client.ready;
   await persistent.ready;
-  panel.note(`build ${running}, user ${user}, cache: memory over ${persistent.status === 'idb' ? 'IndexedDB' : 'nothing (IndexedDB unavailable)'}`);
+  panel.note(
+    `build ${running}, user ${user}, cache: memory over ${persistent.status === 'idb' ? 'IndexedDB' : 'nothing (IndexedDB unavailable)'}`,
+  );
   view.show(calendarFor(user).source);
   deploys.watch(deployedBuild());
   await firstFetch;

@@ -15,8 +15,7 @@ export function startMock(build: string): Promise<SetupWorker> {
     start: {
       quiet: true,
       onUnhandledRequest: 'bypass',
-      findWorker: (scriptUrl, mockServiceWorkerUrl) =>
-        sameScript(scriptUrl, mockServiceWorkerUrl) && buildOf(scriptUrl) === build,
+      findWorker: (scriptUrl, mockServiceWorkerUrl) => sameScript(scriptUrl, mockServiceWorkerUrl) && buildOf(scriptUrl) === build,
     },
   });
 }

@@ -76,7 +76,20 @@ export function createPanel(client: DemoClient, extra: () => void): Panel {
         'h2',
         { class: 'with-action' },
         h('span', {}, 'Hit ratio ', pendingEl),
-        h('button', { type: 'button', class: 'link small', 'data-testid': 'reset-stats', title: 'client.resetStats()', onclick: () => (client.resetStats(), invalidate()) }, 'reset'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link small',
+            'data-testid': 'reset-stats',
+            title: 'client.resetStats()',
+            onclick: () => {
+              client.resetStats();
+              invalidate();
+            },
+          },
+          'reset',
+        ),
       ),
       h('div', { class: 'ratio-row' }, ratioValue, h('span', { class: 'ratio-bar' }, ratioBar)),
       counterList,
@@ -85,14 +98,14 @@ export function createPanel(client: DemoClient, extra: () => void): Panel {
     h('section', { class: 'card card-log' }, h('h2', {}, 'Cache log ', h('small', {}, `last ${LOG_SIZE}, newest first`)), logList),
   );
 
-  let frame = 0;
+  let _frame = 0;
   function invalidate() {
-    frame ||= requestAnimationFrame(render);
+    _frame ||= requestAnimationFrame(render);
   }
 
   let renderedLog: LogLine | undefined;
   function render() {
-    frame = 0;
+    _frame = 0;
     const stats = client.stats();
     setText(ratioValue, `${Math.round(stats.hitRatio * 100)}%`);
     ratioBar.style.width = `${(stats.hitRatio * 100).toFixed(1)}%`;
@@ -179,17 +192,29 @@ function describe(event: CacheEvent): Omit<LogLine, 'at'> {
     case 'miss':
       return { type: 'miss', text: short(event.url), tone: 'warn' };
     case 'revalidate':
-      return { type: 'revalidate', text: `${event.via === 'version' ? 'version check' : 'If-None-Match'} ${short(event.url)}`, tone: 'info' };
+      return {
+        type: 'revalidate',
+        text: `${event.via === 'version' ? 'version check' : 'If-None-Match'} ${short(event.url)}`,
+        tone: 'info',
+      };
     case 'not-modified':
       return { type: '304', text: short(event.url), tone: 'good' };
     case 'store':
-      return { type: 'store', text: `${short(event.url)} (${Math.ceil(event.size / 1024)} KB${event.persisted ? ', persisted' : ''})`, tone: 'info' };
+      return {
+        type: 'store',
+        text: `${short(event.url)} (${Math.ceil(event.size / 1024)} KB${event.persisted ? ', persisted' : ''})`,
+        tone: 'info',
+      };
     case 'evict':
       return { type: 'evict', text: `${event.reason}: ${short(urlOfKey(event.key))}`, tone: 'warn' };
     case 'invalidate':
       return { type: 'invalidate', text: `${event.count ?? '?'} entr${event.count === 1 ? 'y' : 'ies'} (${event.origin})`, tone: 'warn' };
     case 'version':
-      return { type: 'version', text: `${event.scope}: ${event.previous ?? '—'} → ${event.version ?? 'local bump'} (${event.origin})`, tone: 'warn' };
+      return {
+        type: 'version',
+        text: `${event.scope}: ${event.previous ?? '—'} → ${event.version ?? 'local bump'} (${event.origin})`,
+        tone: 'warn',
+      };
     case 'clear':
       return { type: 'clear', text: `${event.namespace ?? 'every user'} (${event.origin})`, tone: 'warn' };
     case 'overlay':

@@ -75,15 +75,30 @@ export function createControls(initial: { user: DemoUser; clearOnSwitch: boolean
       {},
       h('legend', {}, 'User'),
       h('label', { class: 'inline' }, user),
-      h('label', { class: 'inline check', title: "Log out: drop the previous user's cache on switching" }, clearOnSwitch, 'clear on switch'),
+      h(
+        'label',
+        { class: 'inline check', title: "Log out: drop the previous user's cache on switching" },
+        clearOnSwitch,
+        'clear on switch',
+      ),
     ),
     h(
       'fieldset',
       {},
       h('legend', {}, 'Network (mocked)'),
       h('label', { class: 'inline latency' }, 'Latency ', latency, latencyValue),
-      h('label', { class: 'inline check', title: 'The next POST/PATCH/DELETE answers 500 and changes nothing' }, failNext, 'fail next request'),
-      h('label', { class: 'inline check switch', title: 'Every API request fails as a network error; kept across reloads' }, offline, 'offline'),
+      h(
+        'label',
+        { class: 'inline check', title: 'The next POST/PATCH/DELETE answers 500 and changes nothing' },
+        failNext,
+        'fail next request',
+      ),
+      h(
+        'label',
+        { class: 'inline check switch', title: 'Every API request fails as a network error; kept across reloads' },
+        offline,
+        'offline',
+      ),
     ),
     h(
       'fieldset',
@@ -91,7 +106,12 @@ export function createControls(initial: { user: DemoUser; clearOnSwitch: boolean
       h('legend', {}, 'Try'),
       button('Open another tab', 'open-tab', actions.openTab, 'The other tab follows this one live (nostale/sync)'),
       button('Simulate a deploy', 'simulate-deploy', actions.simulateDeploy, 'Deploys a new build: its service worker installs and waits'),
-      button('Invalidate', 'invalidate', actions.invalidate, "client.invalidate({ scope }): one O(1) bump; the next read revalidates with If-None-Match and gets a 304"),
+      button(
+        'Invalidate',
+        'invalidate',
+        actions.invalidate,
+        'client.invalidate({ scope }): one O(1) bump; the next read revalidates with If-None-Match and gets a 304',
+      ),
       button('Reset demo data', 'reset-data', actions.resetData, "Restores the sample events and clears nostale's cache"),
     ),
   );
@@ -99,7 +119,8 @@ export function createControls(initial: { user: DemoUser; clearOnSwitch: boolean
   let shown: NetworkControls | undefined;
   function sync() {
     const controls = getControls();
-    if (shown && shown.latencyMs === controls.latencyMs && shown.failNext === controls.failNext && shown.offline === controls.offline) return;
+    if (shown && shown.latencyMs === controls.latencyMs && shown.failNext === controls.failNext && shown.offline === controls.offline)
+      return;
     shown = controls;
     if (document.activeElement !== latency) latency.value = String(controls.latencyMs);
     setText(latencyValue, `${controls.latencyMs} ms`);
@@ -113,8 +134,7 @@ export function createControls(initial: { user: DemoUser; clearOnSwitch: boolean
     el,
     build,
     sync,
-    setBuild: (running, deployed) =>
-      setText(build, running === deployed ? `build ${running}` : `build ${running} · deployed ${deployed}`),
+    setBuild: (running, deployed) => setText(build, running === deployed ? `build ${running}` : `build ${running} · deployed ${deployed}`),
   };
 }
 
@@ -184,17 +204,28 @@ export interface Banner {
 /** "A new version is ready": shown while a new build's worker waits. */
 export function createUpdateBanner(onApply: () => void): Banner {
   const text = h('span', {});
-  const apply = h('button', { type: 'button', 'data-testid': 'update-apply', onclick: () => {
-    apply.disabled = true;
-    setText(apply, 'Updating…');
-    onApply();
-  } }, 'Reload to update');
+  const apply = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'update-apply',
+      onclick: () => {
+        apply.disabled = true;
+        setText(apply, 'Updating…');
+        onApply();
+      },
+    },
+    'Reload to update',
+  );
   const el = h('div', { class: 'banner', role: 'status', 'data-testid': 'update-banner', hidden: true }, text, apply);
   return {
     el,
     show(build) {
       el.dataset.build = build;
-      setText(text, `A new version of the app (build ${build}) is ready. Updating reloads the page; nothing this version cached is served by the new one.`);
+      setText(
+        text,
+        `A new version of the app (build ${build}) is ready. Updating reloads the page; nothing this version cached is served by the new one.`,
+      );
       el.hidden = false;
     },
   };

@@ -4,7 +4,7 @@
 const BUILD = 'dev';
 const CACHE = `assets-${BUILD}`;
 
-self.addEventListener('install', (event) => {
+self.addEventListener('install', (_event) => {
   // Precache this build's assets here, e.g.:
   // event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(['/', '/app.js'])));
   //

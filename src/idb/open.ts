@@ -63,7 +63,13 @@ export async function openDatabase(options: OpenOptions): Promise<Opened> {
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeout)));
-  const outcome = await Promise.race([connection.then((native) => ({ native }), (error: unknown) => ({ error })), timedOut]);
+  const outcome = await Promise.race([
+    connection.then(
+      (native) => ({ native }),
+      (error: unknown) => ({ error }),
+    ),
+    timedOut,
+  ]);
   clearTimeout(timer);
   if (outcome === 'timeout') return { timedOut: true, late: connection.catch(() => undefined) };
   if ('error' in outcome) return outcome;

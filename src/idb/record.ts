@@ -127,7 +127,7 @@ export function deadReason(
 ): 'version' | 'expired' | undefined {
   if (build !== undefined && entry.build !== build) return 'version';
   if (entry.scope !== undefined && scopeMark(entry.namespace, entry.scope) !== entry.mark) return 'version';
-  if (entry.headers['etag'] !== undefined || entry.headers['last-modified'] !== undefined) return undefined;
+  if (entry.headers.etag !== undefined || entry.headers['last-modified'] !== undefined) return undefined;
   const end = entry.storedAt + entry.lifetime + Math.max(entry.staleWhileRevalidate, entry.staleIfError);
   return now >= end ? 'expired' : undefined;
 }

@@ -89,7 +89,8 @@ export function upgrade(db: IDBDatabase, tx: IDBTransaction, oldVersion: number,
       try {
         result = step.run(ctx);
       } catch (error) {
-        return fail(error);
+        fail(error);
+        return;
       }
       if (result) return void result.then(() => runFrom(i + 1), fail);
     }

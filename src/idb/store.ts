@@ -551,10 +551,7 @@ export class IdbStoreImpl implements IdbStore {
     this.clearing.clear();
     this.pendingScopes.clear();
     this.touches.clear();
-    this.warn(
-      'quota-exceeded',
-      `IndexedDB is out of quota even after evicting; the cache now runs memory-only: ${describe(errors[0])}`,
-    );
+    this.warn('quota-exceeded', `IndexedDB is out of quota even after evicting; the cache now runs memory-only: ${describe(errors[0])}`);
   }
 
   /** No connection: remember what must not be lost if one turns up late (see `openDatabase`). */

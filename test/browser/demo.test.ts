@@ -139,7 +139,14 @@ describe('the demo in Chromium', () => {
       url: string;
       method: string;
       servedFromCache: boolean;
-      response?: { status: number; fromDiskCache: boolean; fromPrefetchCache?: boolean; fromServiceWorker?: boolean; source?: string; headers: Record<string, string> };
+      response?: {
+        status: number;
+        fromDiskCache: boolean;
+        fromPrefetchCache?: boolean;
+        fromServiceWorker?: boolean;
+        source?: string;
+        headers: Record<string, string>;
+      };
       networkHeaders?: Record<string, string>;
     }
     const seen = new Map<string, Seen>();

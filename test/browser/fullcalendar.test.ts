@@ -41,7 +41,11 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
     return page;
   }
 
-  function run<K extends keyof Scenarios>(page: Page, name: K, ...args: Parameters<Scenarios[K]>): Promise<Awaited<ReturnType<Scenarios[K]>>> {
+  function run<K extends keyof Scenarios>(
+    page: Page,
+    name: K,
+    ...args: Parameters<Scenarios[K]>
+  ): Promise<Awaited<ReturnType<Scenarios[K]>>> {
     return page.evaluate(
       ([scenario, params]) => {
         const scenarios = (window as unknown as { scenarios: Record<string, (...a: unknown[]) => Promise<unknown>> }).scenarios;

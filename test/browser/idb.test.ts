@@ -6,7 +6,11 @@ import { newContext, screenshot } from './support/chromium';
 import { servePage, type ServedPage } from './support/serve-page';
 
 /** Calls the page's API (see pages/idb-page.ts) and returns what it answers. */
-function call<K extends keyof IdbPageApi>(page: Page, method: K, ...args: Parameters<IdbPageApi[K]>): Promise<Awaited<ReturnType<IdbPageApi[K]>>> {
+function call<K extends keyof IdbPageApi>(
+  page: Page,
+  method: K,
+  ...args: Parameters<IdbPageApi[K]>
+): Promise<Awaited<ReturnType<IdbPageApi[K]>>> {
   return page.evaluate(
     ([name, rest]) => {
       const api = (window as unknown as { nostale: Record<string, (...a: unknown[]) => unknown> }).nostale;

@@ -155,7 +155,10 @@ describe('deploy awareness in Chromium', () => {
 
   /** Waits for the reload a swap causes, and for the new document to be ready. */
   async function reloaded(page: Page, boot: string) {
-    await page.waitForFunction((old) => (window as { deploy?: Deploy }).deploy?.boot !== old && document.documentElement.dataset.ready === 'true', boot);
+    await page.waitForFunction(
+      (old) => (window as { deploy?: Deploy }).deploy?.boot !== old && document.documentElement.dataset.ready === 'true',
+      boot,
+    );
     return page.evaluate(() => deploy.boot);
   }
 
@@ -262,7 +265,9 @@ describe('deploy awareness in Chromium', () => {
     const page = await open();
     try {
       // The first worker claimed the page: that is no deploy, and the page was not reloaded.
-      expect(await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).type)).toBe('navigate');
+      expect(await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).type)).toBe(
+        'navigate',
+      );
       await expect(page.evaluate(() => deploy.apply())).rejects.toThrow(/no update is waiting/);
       await page.evaluate(() => deploy.check());
       await page.waitForTimeout(500);

@@ -7,7 +7,11 @@ const fresh = (headers: Record<string, string>, defaultTtl = 0) => freshness(hea
 describe('Cache-Control parsing (RFC 9111 section 5.2)', () => {
   it('matches directive names case-insensitively and keeps arguments', () => {
     const d = parseCacheControl('nO-StOrE, Max-Age=60, private="Set-Cookie"');
-    expect([...d]).toEqual([['no-store', true], ['max-age', '60'], ['private', 'Set-Cookie']]);
+    expect([...d]).toEqual([
+      ['no-store', true],
+      ['max-age', '60'],
+      ['private', 'Set-Cookie'],
+    ]);
   });
 
   it('uses the first of duplicated directives and tolerates odd spacing', () => {
@@ -25,7 +29,10 @@ describe('Cache-Control parsing (RFC 9111 section 5.2)', () => {
   });
 
   it('ignores unknown directives and shared-cache ones', () => {
-    expect(fresh({ 'cache-control': 'foo=bar, s-maxage=999, proxy-revalidate, max-age=10' })).toMatchObject({ lifetime: 10_000, mustRevalidate: false });
+    expect(fresh({ 'cache-control': 'foo=bar, s-maxage=999, proxy-revalidate, max-age=10' })).toMatchObject({
+      lifetime: 10_000,
+      mustRevalidate: false,
+    });
   });
 });
 

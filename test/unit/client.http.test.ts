@@ -140,7 +140,7 @@ describe('reads through the cache', () => {
   });
 
   it('must-revalidate is never served stale, even with stale-while-revalidate', async () => {
-    const calls = counted('/a', { 'Cache-Control': 'max-age=1, must-revalidate, stale-while-revalidate=60' });
+    const _calls = counted('/a', { 'Cache-Control': 'max-age=1, must-revalidate, stale-while-revalidate=60' });
     const { client, tick } = makeClient();
     await client.get('/a');
     tick(2_000);
@@ -163,7 +163,10 @@ describe('reads through the cache', () => {
     let n = 0;
     server.use(
       http.get(`${API}/a`, ({ request }) =>
-        HttpResponse.json({ lang: request.headers.get('accept-language'), n: ++n }, { headers: { Vary: 'Accept-Language', 'Cache-Control': 'max-age=60' } }),
+        HttpResponse.json(
+          { lang: request.headers.get('accept-language'), n: ++n },
+          { headers: { Vary: 'Accept-Language', 'Cache-Control': 'max-age=60' } },
+        ),
       ),
     );
     const { client } = makeClient();
@@ -235,7 +238,9 @@ describe('fetch() has the signature of the global fetch and shares the cache', (
 
   it('returns error responses as they are, like fetch, and never caches them', async () => {
     let n = 0;
-    server.use(http.get(`${API}/a`, () => HttpResponse.json({ error: 'nope', n: ++n }, { status: 500, headers: { 'Cache-Control': 'max-age=60' } })));
+    server.use(
+      http.get(`${API}/a`, () => HttpResponse.json({ error: 'nope', n: ++n }, { status: 500, headers: { 'Cache-Control': 'max-age=60' } })),
+    );
     const { client } = makeClient();
     expect((await client.fetch(`${API}/a`)).status).toBe(500);
     expect((await client.fetch(`${API}/a`)).status).toBe(500);
@@ -298,7 +303,9 @@ describe('errors are typed, never cached, and leave the last good entry in place
     let fail = false;
     server.use(
       http.get(`${API}/a`, () =>
-        fail ? HttpResponse.json({ boom: true }, { status: 503 }) : HttpResponse.json({ good: true }, { headers: { 'Cache-Control': 'max-age=1, stale-if-error=60' } }),
+        fail
+          ? HttpResponse.json({ boom: true }, { status: 503 })
+          : HttpResponse.json({ good: true }, { headers: { 'Cache-Control': 'max-age=1, stale-if-error=60' } }),
       ),
     );
     const { client, tick } = makeClient();
@@ -396,9 +403,7 @@ describe('stats and events', () => {
     await client.get('/n/3');
     await client.get('/n/1');
     expect(client.stats()).toMatchObject({ hits: 1, misses: 4, evictions: 2 });
-    expect(events.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['miss', 'store', 'hit', 'evict']),
-    );
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['miss', 'store', 'hit', 'evict']));
     client.resetStats();
     expect(client.stats()).toMatchObject({ hits: 0, misses: 0, hitRatio: 0 });
   });

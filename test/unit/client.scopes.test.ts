@@ -64,7 +64,11 @@ describe('scopes and version tokens', () => {
   it('setVersion and invalidate({ scope }) make the scope stale, and leave other scopes alone', async () => {
     backend();
     let profile = 0;
-    server.use(http.get(`${API}/users/:user/profile`, () => HttpResponse.json({ profile: ++profile }, { headers: { 'Cache-Control': 'max-age=300' } })));
+    server.use(
+      http.get(`${API}/users/:user/profile`, () =>
+        HttpResponse.json({ profile: ++profile }, { headers: { 'Cache-Control': 'max-age=300' } }),
+      ),
+    );
     const { client, requests } = makeClient({ routes });
     await client.get(months[0]!);
     await client.get('/users/alice/profile');

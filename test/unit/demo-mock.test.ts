@@ -70,7 +70,10 @@ describe('sample data', () => {
   it('puts the rendering probes on today, in the current month', async () => {
     const may = await events('alice', MAY);
     expect(may.length).toBeGreaterThan(20);
-    const today = may.filter((event) => event.start.startsWith('2024-05-15')).map((event) => event.title).join('\n');
+    const today = may
+      .filter((event) => event.start.startsWith('2024-05-15'))
+      .map((event) => event.title)
+      .join('\n');
     for (const probe of ['"', "'", '<script>alert(1)</script>', '&amp;', '🚀']) expect(today).toContain(probe);
   });
 
@@ -86,7 +89,10 @@ describe('GET /api/users/:user/events', () => {
     const may = await events('alice', MAY);
     const inMay = all.filter((event) => {
       const start = Date.parse(event.start.length === 10 ? `${event.start}T00:00:00Z` : event.start);
-      const end = event.end === undefined ? start + (event.allDay ? 86_400_000 : 3_600_000) : Date.parse(event.end.length === 10 ? `${event.end}T00:00:00Z` : event.end);
+      const end =
+        event.end === undefined
+          ? start + (event.allDay ? 86_400_000 : 3_600_000)
+          : Date.parse(event.end.length === 10 ? `${event.end}T00:00:00Z` : event.end);
       return start < Date.UTC(2024, 5, 1) && end > Date.UTC(2024, 4, 1);
     });
     expect(may.map((event) => event.id)).toEqual(inMay.map((event) => event.id));
@@ -112,7 +118,13 @@ describe('GET /api/users/:user/events', () => {
   });
 
   it('answers 400 when start or end is missing or invalid', async () => {
-    for (const query of ['start=2024-05-01', 'end=2024-05-01', 'start=may&end=june', 'start=2024-02-30&end=2024-03-05', 'start=2024-06-01&end=2024-05-01']) {
+    for (const query of [
+      'start=2024-05-01',
+      'end=2024-05-01',
+      'start=may&end=june',
+      'start=2024-02-30&end=2024-03-05',
+      'start=2024-06-01&end=2024-05-01',
+    ]) {
       const response = await feed('alice', query);
       expect(response.status, query).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'bad-request' });

@@ -6,7 +6,14 @@ import { setControls } from '../../demo/mock/controls';
 import { createDemoDb } from '../../demo/mock/db';
 import { createHandlers } from '../../demo/mock/handlers';
 import { createMemoryStorage, type KeyValueStorage } from '../../demo/mock/storage';
-import { calendarSource, createCalendarAdapter, findEventIds, hideClass, removeEvent, type CalendarSource } from '../../src/fullcalendar.js';
+import {
+  calendarSource,
+  createCalendarAdapter,
+  findEventIds,
+  hideClass,
+  removeEvent,
+  type CalendarSource,
+} from '../../src/fullcalendar.js';
 import { idbStore } from '../../src/idb.js';
 import type { Route, Store } from '../../src/index.js';
 import { MutationError } from '../../src/mutate.js';
@@ -67,7 +74,9 @@ async function mount(source: CalendarSource, extra: CalendarOptions = {}) {
 }
 
 /** The demo backend plus a client, an adapter over it, and a rendered calendar. */
-async function setup(options: { beforeRespond?: (request: Request) => Promise<void>; storage?: KeyValueStorage; paintFirst?: boolean; store?: Store } = {}) {
+async function setup(
+  options: { beforeRespond?: (request: Request) => Promise<void>; storage?: KeyValueStorage; paintFirst?: boolean; store?: Store } = {},
+) {
   const storage = options.storage ?? createMemoryStorage();
   setControls({ latencyMs: 0 }, storage);
   server.use(...createHandlers({ storage, today: TODAY, count: 80, beforeRespond: options.beforeRespond }));
@@ -84,7 +93,8 @@ async function setup(options: { beforeRespond?: (request: Request) => Promise<vo
   const view = await mount(adapter.source);
   // Timed events on today's probes: visible in May, rendered in the month grid.
   const visible = view.calendar.getEvents().map((event) => event.id);
-  const deletes = () => harness.requests.filter((r) => r.method === 'DELETE').map((r) => decodeURIComponent(r.url.slice(r.url.lastIndexOf('/') + 1)));
+  const deletes = () =>
+    harness.requests.filter((r) => r.method === 'DELETE').map((r) => decodeURIComponent(r.url.slice(r.url.lastIndexOf('/') + 1)));
   return { storage, db, ...harness, adapter, ...view, visible, deletes };
 }
 
@@ -104,7 +114,12 @@ describe('calendarSource', () => {
     // The feed is `no-cache`: revalidated with the stored ETag, answered 304 without a body.
     expect(new Headers(mays[1]!.init?.headers).get('if-none-match')).toMatch(/^"alice-v1/);
     expect(t.events.some((e) => e.type === 'not-modified')).toBe(true);
-    expect(t.calendar.getEvents().map((e) => e.id).sort()).toEqual([...t.visible].sort());
+    expect(
+      t.calendar
+        .getEvents()
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...t.visible].sort());
   });
 
   it('indexes what it handed to FullCalendar, following only the latest fetch', async () => {
@@ -376,7 +391,8 @@ describe('removeEvent without a match', () => {
 
 describe('paintFirst', () => {
   const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 5)));
-  const rules = () => [...(document.querySelector('style[data-nostale]') as HTMLStyleElement | null)?.sheet?.cssRules ?? []].map((r) => r.cssText);
+  const rules = () =>
+    [...((document.querySelector('style[data-nostale]') as HTMLStyleElement | null)?.sheet?.cssRules ?? [])].map((r) => r.cssText);
 
   it('hides the event with a class rule at once and lets FullCalendar remove it after the next paint', async () => {
     const t = await setup({ paintFirst: true });
@@ -400,7 +416,9 @@ describe('paintFirst', () => {
     const t = await setup({ paintFirst: true });
     const [early, late] = [t.visible[1]!, t.visible[2]!];
     const addEvent = vi.spyOn(t.calendar, 'addEvent');
-    await expect(removeEvent(t.calendar, early, { source: t.adapter.source, mutate: () => Promise.reject(new Error('no')) })).rejects.toThrow('no');
+    await expect(
+      removeEvent(t.calendar, early, { source: t.adapter.source, mutate: () => Promise.reject(new Error('no')) }),
+    ).rejects.toThrow('no');
     expect(rules().join('')).not.toContain(hideClass(early));
     await afterPaint();
     expect(t.shown(early)).toBe(1);
@@ -423,7 +441,9 @@ describe('paintFirst', () => {
     expect(hideClass('work-item-42')).toBe('nostale-work-item-42');
     expect(hideClass('a/b')).not.toBe(hideClass('a_2f_b'));
     expect(hideClass('a b')).toMatch(/^[A-Za-z0-9_-]+$/);
-    server.use(http.get(`${API}/styled`, () => HttpResponse.json([{ id: 'x', title: 'X', start: '2024-05-10', classNames: 'mine other' }])));
+    server.use(
+      http.get(`${API}/styled`, () => HttpResponse.json([{ id: 'x', title: 'X', start: '2024-05-10', classNames: 'mine other' }])),
+    );
     const { client } = makeClient();
     const view = await mount(calendarSource(client, { url: () => `${API}/styled`, paintFirst: true }));
     expect(view.calendar.getEventById('x')!.classNames).toEqual(['mine', 'other', 'nostale-x']);

@@ -62,7 +62,11 @@ describe('idbStore under the client', () => {
     expect(everything).not.toContain('/private');
     expect(everything).not.toContain('/memory');
     expect(everything).not.toContain('/session/');
-    expect(events.filter((e) => e.type === 'store').map((e) => (e as Extract<CacheEvent, { type: 'store' }>).persisted)).toEqual([false, false, true]);
+    expect(events.filter((e) => e.type === 'store').map((e) => (e as Extract<CacheEvent, { type: 'store' }>).persisted)).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 
   it('a reload serves a fresh entry from IndexedDB without any request', async () => {
@@ -81,7 +85,9 @@ describe('idbStore under the client', () => {
 
   it('two users on one device: a namespace never gets the other’s entry from IndexedDB', async () => {
     // Same URL for both, the answer depends on who asks: exactly what must never leak.
-    const calls = endpoint('/me', { 'Cache-Control': 'private, max-age=3600', ETag: '"v1"' }, (request) => ({ user: request.headers.get('authorization') }));
+    const calls = endpoint('/me', { 'Cache-Control': 'private, max-age=3600', ETag: '"v1"' }, (request) => ({
+      user: request.headers.get('authorization'),
+    }));
     const name = uniqueName('client');
     const alice = page(name, { namespace: 'alice' });
     expect(await alice.client.get('/me', { headers: { authorization: 'alice' } })).toEqual({ user: 'alice' });
@@ -93,7 +99,7 @@ describe('idbStore under the client', () => {
     await expect(bob.client.get('/me', { cache: 'force-cache', headers: { authorization: 'bob' } })).resolves.toEqual({ user: 'bob' });
     expect(calls.n).toBe(2);
     expect(await bob.client.get('/me')).toEqual({ user: 'bob' });
-    expect(((await bob.client.fetch(`${API}/me`, { cache: 'force-cache' })).json() as Promise<unknown>)).resolves.toEqual({ user: 'bob' });
+    expect((await bob.client.fetch(`${API}/me`, { cache: 'force-cache' })).json() as Promise<unknown>).resolves.toEqual({ user: 'bob' });
     expect(calls.n).toBe(2);
     // The store itself answers nothing of Alice's under Bob's namespace.
     expect(await bob.store.keys({ namespace: 'bob' })).toHaveLength(1);

@@ -37,7 +37,10 @@ function failQuota(times: number, how: 'request' | 'transaction' | 'message') {
       queueMicrotask(() => tx._abort('QuotaExceededError'));
       return request;
     }
-    const error = how === 'request' ? new DOMException('The quota has been exceeded.', 'QuotaExceededError') : new DOMException('Quota exceeded for this origin', 'AbortError');
+    const error =
+      how === 'request'
+        ? new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+        : new DOMException('Quota exceeded for this origin', 'AbortError');
     return tx._execRequestAsync({
       operation: () => {
         throw error;
@@ -48,7 +51,8 @@ function failQuota(times: number, how: 'request' | 'transaction' | 'message') {
 }
 
 /** Twenty entries, oldest access first. */
-const seed = () => Array.from({ length: 20 }, (_, i) => entry({ url: `http://api.test/${i}`, accessedAt: 1000 + i, storedAt: Date.now(), lifetime: 1e12 }));
+const seed = () =>
+  Array.from({ length: 20 }, (_, i) => entry({ url: `http://api.test/${i}`, accessedAt: 1000 + i, storedAt: Date.now(), lifetime: 1e12 }));
 
 describe('idbStore: quota', () => {
   it.each(['request', 'transaction', 'message'] as const)(
@@ -203,7 +207,9 @@ describe('idbStore: other tabs and closed connections', () => {
     const { store, warnings } = makeStore({ name, openTimeout: 50 });
     await store.ready;
     expect(store.status).toBe('memory-only');
-    expect(warnings()).toEqual([expect.objectContaining({ code: 'idb-unavailable', message: expect.stringContaining('blocked by another tab') })]);
+    expect(warnings()).toEqual([
+      expect.objectContaining({ code: 'idb-unavailable', message: expect.stringContaining('blocked by another tab') }),
+    ]);
 
     // Alice logs out, and Bob gets a newer answer that only memory holds.
     await store.clear({ namespace: 'alice' });
@@ -271,7 +277,10 @@ describe('idbStore: other tabs and closed connections', () => {
     const transaction = IDBDatabase.prototype.transaction;
     const closingOnce = () => {
       let thrown = false;
-      return vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      return vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (
+        this: IDBDatabase,
+        ...args: Parameters<IDBDatabase['transaction']>
+      ) {
         if (!thrown) {
           thrown = true;
           throw new DOMException('The database connection is closing.', 'InvalidStateError');
@@ -371,7 +380,10 @@ describe('idbStore: schema and migrations', () => {
     legacy.close();
     const openCursor = IDBObjectStore.prototype.openCursor;
     let failed = false;
-    vi.spyOn(IDBObjectStore.prototype, 'openCursor').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['openCursor']>) {
+    vi.spyOn(IDBObjectStore.prototype, 'openCursor').mockImplementation(function (
+      this: IDBObjectStore,
+      ...args: Parameters<IDBObjectStore['openCursor']>
+    ) {
       if (!failed && this.transaction.mode === 'versionchange') {
         failed = true;
         throw new DOMException('unexpected', 'UnknownError');

@@ -236,7 +236,12 @@ describe('idbStore: background prune', () => {
     const expired = entry({ url: 'http://api.test/expired', storedAt: clock.now - 2 * day, lifetime: day });
     const inWindow = entry({ url: 'http://api.test/sie', storedAt: clock.now - 2 * day, lifetime: day, staleIfError: 2 * day });
     const validated = entry({ url: 'http://api.test/etag', storedAt: 0, lifetime: 0, headers: { etag: '"x"' } });
-    const modified = entry({ url: 'http://api.test/lm', storedAt: 0, lifetime: 0, headers: { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' } });
+    const modified = entry({
+      url: 'http://api.test/lm',
+      storedAt: 0,
+      lifetime: 0,
+      headers: { 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' },
+    });
     const current = entry({ url: 'http://api.test/current', scope: 'cal', mark: 'm2', storedAt: clock.now, lifetime: day });
     const outdated = entry({ url: 'http://api.test/outdated', scope: 'cal', mark: 'm1', storedAt: clock.now, lifetime: day });
     const orphan = entry({ url: 'http://api.test/orphan', scope: 'unknown', mark: 'm1', storedAt: clock.now, lifetime: day });
@@ -288,7 +293,9 @@ describe('idbStore: background prune', () => {
   it('evicts the least recently read entries down to maxEntries, in the background', async () => {
     const clock = { now: 1_000_000 };
     const { store, events } = makeStore({ maxEntries: 10, now: () => clock.now });
-    const all = Array.from({ length: 12 }, (_, i) => entry({ url: `http://api.test/${i}`, storedAt: clock.now, accessedAt: clock.now + i, lifetime: 1e12 }));
+    const all = Array.from({ length: 12 }, (_, i) =>
+      entry({ url: `http://api.test/${i}`, storedAt: clock.now, accessedAt: clock.now + i, lifetime: 1e12 }),
+    );
     await store.set(all);
     // Reading the two oldest, well after they were stored, makes them the most recent.
     clock.now += 2 * 3_600_000;

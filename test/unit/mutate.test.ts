@@ -94,7 +94,10 @@ describe('client.mutate', () => {
   });
 
   it('two concurrent deletes where one fails: only the failed one comes back, the other stays gone', async () => {
-    for (const order of [['ok', 'fail'], ['fail', 'ok']] as const) {
+    for (const order of [
+      ['ok', 'fail'],
+      ['fail', 'ok'],
+    ] as const) {
       const t = setup();
       const [good, bad] = await t.ids();
       const holdGood = holdDelete(good!);
@@ -238,7 +241,11 @@ describe('client.mutate', () => {
     await t.ids();
     const created = await t.client.mutate<DemoEvent>({
       scope: SCOPE,
-      request: { url: `${API}/api/users/alice/events`, method: 'POST', body: { title: 'Added', start: '2024-05-20', allDay: true, kind: 'staff-task' } },
+      request: {
+        url: `${API}/api/users/alice/events`,
+        method: 'POST',
+        body: { title: 'Added', start: '2024-05-20', allDay: true, kind: 'staff-task' },
+      },
       optimistic: insertItem({ id: 'tmp-1', title: 'Added', start: '2024-05-20', allDay: true, kind: 'staff-task' }),
     });
     expect(created.status).toBe(201);
@@ -266,7 +273,8 @@ describe('version tokens', () => {
     );
     const { client } = makeClient({ routes: [{ match: '/items*', scope: 'items' }] });
     const withMutate = withMutations(client);
-    const remove = (id: string) => withMutate.mutate({ scope: 'items', request: { url: `${API}/items/${id}`, method: 'DELETE' }, optimistic: removeItem(id) });
+    const remove = (id: string) =>
+      withMutate.mutate({ scope: 'items', request: { url: `${API}/items/${id}`, method: 'DELETE' }, optimistic: removeItem(id) });
     const ids = async () => (await client.get<{ id: string }[]>('/items')).map((item) => item.id);
     return { client, remove, ids };
   }
@@ -318,7 +326,10 @@ describe('property: interleaved deletes', () => {
           const gates = outcomes.map(() => gate());
           server.resetHandlers(
             http.get(`${API}/list`, () =>
-              HttpResponse.json({ items: state.items }, { headers: { 'Cache-Control': 'no-cache', 'X-Cache-Version': String(state.version) } }),
+              HttpResponse.json(
+                { items: state.items },
+                { headers: { 'Cache-Control': 'no-cache', 'X-Cache-Version': String(state.version) } },
+              ),
             ),
             http.delete(`${API}/list/:i`, async ({ params }) => {
               const i = Number(params.i);
@@ -378,7 +389,11 @@ describe('property: interleaved deletes', () => {
 });
 
 describe('list helpers', () => {
-  const list = [{ id: 'work-item-42', title: 'a' }, { id: 'staff-task-7', title: 'b' }, { id: 3, title: 'c' }];
+  const list = [
+    { id: 'work-item-42', title: 'a' },
+    { id: 'staff-task-7', title: 'b' },
+    { id: 3, title: 'c' },
+  ];
 
   it('sameId matches equal ids and bare keys against prefixed ones, never two prefixes', () => {
     expect(sameId('42', 'work-item-42')).toBe(true);
@@ -395,7 +410,9 @@ describe('list helpers', () => {
     expect(removeItem('42')(frozen, '')).toEqual([list[1], list[2]]);
     expect(removeItem('nope')(frozen, '')).toBe(frozen);
     expect(updateItem('7', { title: 'B' })(frozen, '')).toEqual([list[0], { id: 'staff-task-7', title: 'B' }, list[2]]);
-    expect(updateItem<{ id: number; title: string }>(3, (item) => ({ ...item, title: item.title.toUpperCase() }))(frozen, '')).toMatchObject([{}, {}, { title: 'C' }]);
+    expect(
+      updateItem<{ id: number; title: string }>(3, (item) => ({ ...item, title: item.title.toUpperCase() }))(frozen, ''),
+    ).toMatchObject([{}, {}, { title: 'C' }]);
     expect(insertItem({ id: 'x' }, { at: 'start' })(frozen, '')).toEqual([{ id: 'x' }, ...list]);
     expect(insertItem({ id: 'work-item-42' })(frozen, '')).toBe(frozen);
     const wrapped = Object.freeze({ total: 3, events: frozen });

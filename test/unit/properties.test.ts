@@ -9,7 +9,10 @@ const BASE = 'http://api.test/';
 const requestParts = fc.record({
   namespace: fc.string({ maxLength: 6 }),
   method: fc.constantFrom('GET', 'HEAD'),
-  segments: fc.array(fc.string({ maxLength: 4 }).filter((s) => s !== '.' && s !== '..'), { maxLength: 3 }),
+  segments: fc.array(
+    fc.string({ maxLength: 4 }).filter((s) => s !== '.' && s !== '..'),
+    { maxLength: 3 },
+  ),
   params: fc.array(fc.tuple(fc.constantFrom('a', 'b', 'ü', '&', '='), fc.string({ maxLength: 3 })), { maxLength: 4 }),
   lang: fc.option(fc.constantFrom('fr', 'de', '', 'fr,de'), { nil: undefined }),
 });
@@ -20,7 +23,13 @@ const urlOf = (p: Parts) =>
 
 /** What makes two requests the same: parameter order between different names does not matter. */
 const canonical = (p: Parts) =>
-  JSON.stringify([p.namespace, p.method, p.segments, [...p.params].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)), p.lang ?? null]);
+  JSON.stringify([
+    p.namespace,
+    p.method,
+    p.segments,
+    [...p.params].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+    p.lang ?? null,
+  ]);
 
 const keyOf = (p: Parts) => {
   const headers = new Headers(p.lang === undefined ? {} : { 'accept-language': p.lang });
@@ -37,25 +46,31 @@ describe('properties', () => {
     );
   });
 
-  it('through the client, no request is ever answered with another request\'s data', async () => {
+  it("through the client, no request is ever answered with another request's data", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(requestParts.map((p) => ({ ...p, method: 'GET' as const })), { minLength: 1, maxLength: 25 }), async (requests) => {
-        const client = createClient({
-          baseUrl: BASE,
-          fetch: async (input, init) => {
-            const headers = new Headers(init?.headers);
-            const echo = { url: String(input), user: headers.get('x-user'), lang: headers.get('accept-language') };
-            return Response.json(echo, { headers: { 'Cache-Control': 'max-age=600', Vary: 'Accept-Language' } });
-          },
-        });
-        for (const p of requests) {
-          client.namespace = p.namespace;
-          const headers: Record<string, string> = { 'x-user': p.namespace };
-          if (p.lang !== undefined) headers['accept-language'] = p.lang;
-          const echo = await client.get(urlOf(p), { headers });
-          expect(echo).toEqual({ url: normalizeUrl(urlOf(p), BASE), user: p.namespace, lang: p.lang ?? null });
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(
+          requestParts.map((p) => ({ ...p, method: 'GET' as const })),
+          { minLength: 1, maxLength: 25 },
+        ),
+        async (requests) => {
+          const client = createClient({
+            baseUrl: BASE,
+            fetch: async (input, init) => {
+              const headers = new Headers(init?.headers);
+              const echo = { url: String(input), user: headers.get('x-user'), lang: headers.get('accept-language') };
+              return Response.json(echo, { headers: { 'Cache-Control': 'max-age=600', Vary: 'Accept-Language' } });
+            },
+          });
+          for (const p of requests) {
+            client.namespace = p.namespace;
+            const headers: Record<string, string> = { 'x-user': p.namespace };
+            if (p.lang !== undefined) headers['accept-language'] = p.lang;
+            const echo = await client.get(urlOf(p), { headers });
+            expect(echo).toEqual({ url: normalizeUrl(urlOf(p), BASE), user: p.namespace, lang: p.lang ?? null });
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -80,9 +95,12 @@ describe('properties', () => {
             if ((input instanceof Request ? input.method : init?.method) === 'POST') server.version++;
             const version = server.version;
             await s.schedule(Promise.resolve(), `answer v${version}`);
-            return Response.json({ version }, {
-              headers: { 'X-Cache-Version': String(version), 'Cache-Control': 'max-age=600' },
-            });
+            return Response.json(
+              { version },
+              {
+                headers: { 'X-Cache-Version': String(version), 'Cache-Control': 'max-age=600' },
+              },
+            );
           },
         });
         const known = () => Number(client.scopes()[0]?.token ?? 0);

@@ -73,7 +73,12 @@ function twoTabs() {
   const channelB = new CountingChannel(name);
   const stopA = syncTabs(a.client, { channel: channelA });
   const stopB = syncTabs(b.client, { channel: channelB });
-  cleanups.push(stopA, stopB, () => channelA.close(), () => channelB.close());
+  cleanups.push(
+    stopA,
+    stopB,
+    () => channelA.close(),
+    () => channelB.close(),
+  );
   return { a, b, name, channelA, channelB, stopA, stopB };
 }
 
@@ -301,7 +306,10 @@ describe('syncTabs', () => {
     // One object shared by two clients, delivering every message to every listener, the sender's too.
     const listeners = new Set<(event: { data: unknown }) => void>();
     const loopback: ChannelLike = {
-      postMessage: (data) => queueMicrotask(() => listeners.forEach((l) => l({ data: structuredClone(data) }))),
+      postMessage: (data) =>
+        queueMicrotask(() => {
+          for (const l of listeners) l({ data: structuredClone(data) });
+        }),
       addEventListener: (_, l) => listeners.add(l),
       removeEventListener: (_, l) => listeners.delete(l),
       close: () => listeners.clear(),

@@ -3,8 +3,20 @@ import { MemoryStore, type CacheEntry, type CacheEvent, type Store } from '../..
 import { tieredStore } from '../../src/tiered.js';
 
 const entry = (key: string, extra: Partial<CacheEntry> = {}): CacheEntry => ({
-  key, namespace: 'alice', url: `http://api.test/${key}`, status: 200, headers: {}, body: '{}', size: 2,
-  storedAt: 0, lifetime: 1000, staleWhileRevalidate: 0, staleIfError: 0, noCache: false, mustRevalidate: false, accessedAt: 0,
+  key,
+  namespace: 'alice',
+  url: `http://api.test/${key}`,
+  status: 200,
+  headers: {},
+  body: '{}',
+  size: 2,
+  storedAt: 0,
+  lifetime: 1000,
+  staleWhileRevalidate: 0,
+  staleIfError: 0,
+  noCache: false,
+  mustRevalidate: false,
+  accessedAt: 0,
   ...extra,
 });
 
@@ -16,11 +28,27 @@ function fakeDisk() {
     if (state.failing) throw new DOMException('quota', 'QuotaExceededError');
   };
   const store: Store = {
-    get: (key) => (state.reads++, fail(), disk.get(key)),
-    set: (entries) => (fail(), disk.set(entries)),
-    delete: (keys) => (fail(), disk.delete(keys)),
-    keys: (filter) => (fail(), disk.keys(filter)),
-    clear: (filter) => (fail(), disk.clear(filter)),
+    get: (key) => {
+      state.reads++;
+      fail();
+      return disk.get(key);
+    },
+    set: (entries) => {
+      fail();
+      return disk.set(entries);
+    },
+    delete: (keys) => {
+      fail();
+      return disk.delete(keys);
+    },
+    keys: (filter) => {
+      fail();
+      return disk.keys(filter);
+    },
+    clear: (filter) => {
+      fail();
+      return disk.clear(filter);
+    },
   };
   return { store, disk, state };
 }
@@ -29,14 +57,14 @@ describe('tieredStore', () => {
   it('answers a memory hit synchronously without touching the persistent tier', async () => {
     const { store, state } = fakeDisk();
     const tiers = tieredStore(store);
-    tiers.set([entry('a')]);
+    void tiers.set([entry('a')]);
     expect(tiers.get('a')).toMatchObject({ key: 'a' });
     expect(state.reads).toBe(0);
   });
 
   it('promotes a persisted entry on a miss, and never persists memory-only entries', async () => {
     const { store, disk } = fakeDisk();
-    tieredStore(store).set([entry('a'), entry('secret', { memoryOnly: true })]);
+    void tieredStore(store).set([entry('a'), entry('secret', { memoryOnly: true })]);
     expect(disk.keys()).toEqual(['a']);
     const fresh = tieredStore(store);
     expect(await fresh.get('a')).toMatchObject({ key: 'a' });
@@ -58,7 +86,7 @@ describe('tieredStore', () => {
     const tiers = tieredStore(store);
     tiers.attach?.((e) => events.push(e));
     state.failing = true;
-    tiers.set([entry('a')]);
+    void tiers.set([entry('a')]);
     expect(await tiers.get('missing')).toBeUndefined();
     expect(await tiers.keys()).toEqual(['a']);
     await tiers.clear({ namespace: 'alice' });

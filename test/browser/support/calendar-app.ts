@@ -175,7 +175,17 @@ const scenarios = {
     const result = await done;
     await view.navigate('next');
     await view.navigate('prev');
-    return { victim, syncMs, frameMs: frameAt - t0, atOnce, inDomNextFrame, whilePending, result, afterCommit: view.shown(victim), version: view.client.scopes()[0]?.token };
+    return {
+      victim,
+      syncMs,
+      frameMs: frameAt - t0,
+      atOnce,
+      inDomNextFrame,
+      whilePending,
+      result,
+      afterCommit: view.shown(victim),
+      version: view.client.scopes()[0]?.token,
+    };
   },
 
   /** What a fresh page shows for an id; `offline` makes every API request fail. */
@@ -224,7 +234,12 @@ const scenarios = {
       (e: unknown) => e,
     );
     const back = view.calendar.getEventById(victim);
-    const state = { shown: view.shown(victim), inDom: view.inDom(victim), source: back?.source?.id, same: JSON.stringify(back?.toPlainObject()) === JSON.stringify(before) };
+    const state = {
+      shown: view.shown(victim),
+      inDom: view.inDom(victim),
+      source: back?.source?.id,
+      same: JSON.stringify(back?.toPlainObject()) === JSON.stringify(before),
+    };
     await view.refetch();
     return { error: describeError(error), reported: reported.length, ...state, afterRefetch: view.shown(victim) };
   },
@@ -251,7 +266,10 @@ const scenarios = {
     const holdGood = holdRequest('DELETE', new RegExp(`/${good}$`));
     const holdBad = holdRequest('DELETE', new RegExp(`/${bad}$`), 500);
     const okDone = view.adapter.removeEvent(view.calendar, good);
-    const badDone = view.adapter.removeEvent(view.calendar, bad).then(() => undefined, (e: unknown) => e);
+    const badDone = view.adapter.removeEvent(view.calendar, bad).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const pending = [view.shown(good), view.shown(bad)];
     holdBad.hold.open();
     const error = describeError(await badDone);

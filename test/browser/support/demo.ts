@@ -128,7 +128,9 @@ export async function reload(page: Page): Promise<void> {
 /** Unique ids of the events in the calendar's DOM (hidden "+more" ones included). */
 export function eventIds(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...new Set([...document.querySelectorAll<HTMLElement>('[data-testid="calendar"] [data-event-id]')].map((el) => el.dataset.eventId!))].sort(),
+    [
+      ...new Set([...document.querySelectorAll<HTMLElement>('[data-testid="calendar"] [data-event-id]')].map((el) => el.dataset.eventId!)),
+    ].sort(),
   );
 }
 
@@ -142,15 +144,26 @@ export function eventTitles(page: Page): Promise<string[]> {
 }
 
 export function inDom(page: Page, id: string): Promise<boolean> {
-  return page.evaluate((eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null, id);
+  return page.evaluate(
+    (eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null,
+    id,
+  );
 }
 
 export function waitGone(page: Page, id: string): Promise<unknown> {
-  return page.waitForFunction((eventId) => !document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`), id, { polling: 25 });
+  return page.waitForFunction(
+    (eventId) => !document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`),
+    id,
+    { polling: 25 },
+  );
 }
 
 export function waitPresent(page: Page, id: string): Promise<unknown> {
-  return page.waitForFunction((eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null, id, { polling: 25 });
+  return page.waitForFunction(
+    (eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null,
+    id,
+    { polling: 25 },
+  );
 }
 
 /** The first event a user could click (visible, not folded into "+more"): its id and title. */
@@ -188,7 +201,8 @@ export async function statusCount(page: Page): Promise<number | undefined> {
 /** Waits for the status line to report `count` events of `user` (the fetch after a change). */
 export function waitStatus(page: Page, user: DemoUser, count: number): Promise<unknown> {
   return page.waitForFunction(
-    ([name, n]) => document.querySelector('[data-testid="status"]')?.textContent === `${name}'s calendar: ${n} event${n === 1 ? '' : 's'} this view.`,
+    ([name, n]) =>
+      document.querySelector('[data-testid="status"]')?.textContent === `${name}'s calendar: ${n} event${n === 1 ? '' : 's'} this view.`,
     [user, count] as const,
   );
 }
@@ -226,7 +240,10 @@ export function pendingMutations(page: Page): Promise<number> {
 /** The mock server's data for `user` (localStorage, shared by every tab like a real backend). */
 export async function serverData(page: Page, user: DemoUser): Promise<{ version: number; ids: string[] }> {
   return page.evaluate((name) => {
-    const record = JSON.parse(localStorage.getItem(`nostale-demo:db:${name}`) ?? 'null') as { version: number; events: { id: string }[] } | null;
+    const record = JSON.parse(localStorage.getItem(`nostale-demo:db:${name}`) ?? 'null') as {
+      version: number;
+      events: { id: string }[];
+    } | null;
     if (!record) throw new Error(`No server data for ${name}`);
     return { version: record.version, ids: record.events.map((event) => event.id) };
   }, user);
@@ -235,7 +252,10 @@ export async function serverData(page: Page, user: DemoUser): Promise<{ version:
 /** Sets the mock's latency through the demo's range control. */
 export async function setLatency(page: Page, ms: number): Promise<void> {
   await page.locator('[data-testid="latency"]').fill(String(ms));
-  await page.locator('[data-testid="latency-value"]').filter({ hasText: `${ms} ms` }).waitFor();
+  await page
+    .locator('[data-testid="latency-value"]')
+    .filter({ hasText: `${ms} ms` })
+    .waitFor();
 }
 
 /**

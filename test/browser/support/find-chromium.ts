@@ -28,9 +28,7 @@ const CHROME_CHANNEL_PATHS: Partial<Record<NodeJS.Platform, string[]>> = {
 
 const APT_CHROMIUM = '/usr/bin/chromium';
 
-export const INSTALL_HINT =
-  'Install one with `sudo apt-get install -y chromium`, ' +
-  'or set NOSTALE_CHROMIUM=/path/to/chrome';
+export const INSTALL_HINT = 'Install one with `sudo apt-get install -y chromium`, ' + 'or set NOSTALE_CHROMIUM=/path/to/chrome';
 
 let cached: Promise<string> | undefined;
 
@@ -72,18 +70,13 @@ async function resolveChromium(): Promise<string> {
     throw new Error(`apt-get installed chromium but ${APT_CHROMIUM} is missing. ${INSTALL_HINT}`);
   }
 
-  throw new Error(
-    `No Chromium found (checked $NOSTALE_CHROMIUM, $CHROME_PATH, ${candidates.join(', ')}). ` +
-      INSTALL_HINT,
-  );
+  throw new Error(`No Chromium found (checked $NOSTALE_CHROMIUM, $CHROME_PATH, ${candidates.join(', ')}). ${INSTALL_HINT}`);
 }
 
 async function installDebianChromium(aptGet: string): Promise<void> {
   // stderr rather than console: vitest buffers console output per test, and a
   // multi-minute silent pause would look like a hang.
-  process.stderr.write(
-    '[nostale] No Chromium found; installing Debian chromium: apt-get update && apt-get install -y chromium\n',
-  );
+  process.stderr.write('[nostale] No Chromium found; installing Debian chromium: apt-get update && apt-get install -y chromium\n');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run(aptGet, ['update'], env);
   await run(aptGet, ['install', '-y', 'chromium'], env);

@@ -83,7 +83,9 @@ async function serve(base: string, req: IncomingMessage, res: ServerResponse): P
     res.end();
     return;
   }
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 function send(res: ServerResponse, status: number, body: string): void {
