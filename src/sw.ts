@@ -1,4 +1,9 @@
-import { Workbox } from 'workbox-window';
+import * as workboxWindow from 'workbox-window';
+
+// Bundlers take workbox-window's ES module, where `Workbox` is a named export. Node's ESM loader
+// takes its UMD `main`, whose exports it cannot list, so there the class sits on `default`: reading
+// both keeps `import('nostale/sw')` working in SSR frameworks and Vitest.
+const { Workbox } = (workboxWindow.Workbox ? workboxWindow : Reflect.get(workboxWindow, 'default')) as typeof workboxWindow;
 
 /** A new build whose service worker is installed and waiting to take over. */
 export interface DeployUpdate {
