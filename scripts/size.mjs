@@ -2,7 +2,7 @@
 // Bundle-size report and budget gate: `npm run size`.
 // Usage: node scripts/size.mjs [--root DIR]   (--root lets the script be
 // tried on a fixture tree without touching the real src/).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -94,6 +94,37 @@ for (const entry of ENTRIES) {
       problems.push(`${v.label}: esbuild failed: ${detail}`);
     }
   }
+}
+
+// The no-bundler build (scripts/build-browser.mjs): what a page downloads for one subpath alone,
+// the entry with every shared chunk it imports, dependencies included.
+const browserDir = join(root, 'dist/browser');
+if (existsSync(browserDir)) {
+  const closure = (file, seen = new Set()) => {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const [, spec] of code.matchAll(/(?:from|import)\s*"(\.[^"]+)"/g)) closure(join(dirname(file), spec), seen);
+    return seen;
+  };
+  const { name, exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const subpath of Object.keys(exports)) {
+    const file = join(browserDir, `${subpath === '.' ? 'index' : subpath.slice(2)}.js`);
+    if (!existsSync(file)) continue;
+    const code = Buffer.concat([...closure(file)].map((f) => readFileSync(f)));
+    rows.push({
+      name: `browser: ${subpath === '.' ? name : `${name}/${subpath.slice(2)}`}`,
+      file: relative(root, file),
+      external: [],
+      minBytes: code.length,
+      gzBytes: gzipSync(code, { level: 9 }).length,
+      budget: null,
+      aim: null,
+      status: 'info',
+    });
+  }
+} else {
+  console.log('dist/browser is not built (npm run build): the no-bundler rows are left out of this report.\n');
 }
 
 const header = ['entry', 'min bytes', 'gz bytes', 'budget', 'status'];
