@@ -211,7 +211,12 @@ view.calendar.render();
 naiveView.calendar.render();
 
 function describeAnswer(answer: NaiveAnswer): string {
-  const at = new Date(answer.storedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const at = new Date(answer.storedAt).toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
   switch (answer.from) {
     case 'http-cache':
       return `Answered by the browser's HTTP cache: a copy from ${at}, reused without asking the server (max-age=300).`;

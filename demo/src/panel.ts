@@ -1,5 +1,5 @@
 import type { CacheStats, Store } from '../../src/index';
-import { describeCacheEvent, describeMutation, type Line, type Said } from './words';
+import { createDescriber, type Line, type Said } from './words';
 import { h, setText } from './dom';
 import type { DemoClient } from './nostale';
 
@@ -166,8 +166,9 @@ export function createPanel(client: DemoClient, store: Store, options: PanelOpti
     options.extra();
   }
 
-  client.subscribe((event) => push(describeCacheEvent(event, store)));
-  client.mutate.subscribe((event) => push(describeMutation(event, options.titleOf)));
+  const describe = createDescriber(store, options.titleOf);
+  client.subscribe((event) => push(describe.cache(event)));
+  client.mutate.subscribe((event) => push(describe.mutation(event)));
   invalidate();
 
   return { el, note: (text, tone = 'info') => push({ kind: 'app', text, tone }), invalidate };
@@ -180,6 +181,8 @@ function createChart() {
   const NS = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(NS, 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  // Stretched to the space it has; the stroke keeps its width (non-scaling-stroke in the CSS).
+  svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('class', 'ratio-chart');
   svg.setAttribute('role', 'img');
   svg.setAttribute('data-testid', 'hit-ratio-chart');

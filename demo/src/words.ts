@@ -18,19 +18,40 @@ export interface Line {
 /** A line to add, and maybe a better text once something asynchronous is known (`undefined`: drop it). */
 export type Said = Omit<Line, 'at'> & { later?: Promise<string | undefined> };
 
-/** What the describer remembers between events. One per page: it follows one client. */
-const state = {
+export interface Describer {
+  cache(event: CacheEvent): Said | undefined;
+  mutation(event: MutationEvent): Said;
+}
+
+/**
+ * A describer for one client: it remembers what it needs between events (which keys are in
+ * memory, which read a version check belongs to). `store` is the client's, to count the entries
+ * a new version made stale and to find when an offline copy was saved.
+ */
+export function createDescriber(store: Store, titleOf: (id: string) => string | undefined): Describer {
+  const state = newState();
+  return {
+    cache: (event) => describeCacheEvent(event, store, state),
+    mutation: (event) => describeMutation(event, titleOf),
+  };
+}
+
+type State = ReturnType<typeof newState>;
+
+const newState = () => ({
   /** Keys this page stored or read: a hit on one of them came from memory, else from IndexedDB. */
   inMemory: new Set<string>(),
   /** Scopes whose version check passed and whose hit has not been said yet. */
   checked: new Set<string>(),
   /** Keys revalidated with If-None-Match, to tell "changed" from "first time" when stored. */
   conditional: new Set<string>(),
+  /** Keys a 304 refreshed: the store that follows is the same copy, already said. */
+  refreshed: new Set<string>(),
   /** The key of the last miss of a URL: where an offline read finds its saved copy. */
   missed: new Map<string, string>(),
-};
+});
 
-export function describeCacheEvent(event: CacheEvent, store: Store): Said | undefined {
+function describeCacheEvent(event: CacheEvent, store: Store, state: State): Said | undefined {
   switch (event.type) {
     case 'revalidate':
       if (event.via === 'version' && event.scope) state.checked.add(event.scope);
@@ -54,14 +75,16 @@ export function describeCacheEvent(event: CacheEvent, store: Store): Said | unde
       return undefined;
     case 'not-modified':
       state.conditional.delete(event.key);
+      state.refreshed.add(event.key);
       return { kind: '304', text: `${month(event.url)}: revalidated: unchanged (304), saved copy kept`, tone: 'good' };
     case 'store': {
-      const changed = state.conditional.delete(event.key);
       state.inMemory.add(event.key);
+      if (state.refreshed.delete(event.key)) return undefined;
+      const changed = state.conditional.delete(event.key);
       const where = event.persisted ? 'memory and IndexedDB' : 'memory';
       return {
         kind: 'fetch',
-        text: `${month(event.url)}: ${changed ? 'changed on the server, new copy' : 'not saved yet, fetched'} and saved in ${where} (${kb(event.size)})`,
+        text: `${month(event.url)}: ${changed ? 'changed on the server: fetched again' : 'not saved yet: fetched'} and saved in ${where} (${kb(event.size)})`,
         tone: 'info',
       };
     }
@@ -88,7 +111,7 @@ export function describeCacheEvent(event: CacheEvent, store: Store): Said | unde
       // Said by the mutation lines.
       return undefined;
     case 'error':
-      return describeError(event, store);
+      return describeError(event, store, state);
     case 'warning':
       return { kind: 'warning', text: `warning: ${event.message}`, tone: 'bad' };
     default:
@@ -140,7 +163,7 @@ async function countInScope(store: Store, namespace: string, scope: string): Pro
   }
 }
 
-function describeError(event: Extract<CacheEvent, { type: 'error' }>, store: Store): Said | undefined {
+function describeError(event: Extract<CacheEvent, { type: 'error' }>, store: Store, state: State): Said | undefined {
   if (event.error.name === 'StaleVersionError') {
     return {
       kind: 'late',
@@ -156,7 +179,7 @@ function describeError(event: Extract<CacheEvent, { type: 'error' }>, store: Sto
   const later = (async () => {
     const entry = key === undefined ? undefined : await Promise.resolve(store.get(key)).catch(() => undefined);
     return entry
-      ? `${why}: showing saved data from ${new Date(entry.storedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+      ? `${why}: showing saved data from ${new Date(entry.storedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })} (${month(event.url)})`
       : `${why}: nothing saved for ${month(event.url)}`;
   })();
   return { kind: offline ? 'offline' : 'error', text: `${why}: ${month(event.url)}`, tone: offline ? 'warn' : 'bad', later };
@@ -172,7 +195,7 @@ function describeUnknown(event: never): Said {
   return { kind: String(type), text: `${String(type).replace(/-/g, ' ')}${facts ? `: ${facts}` : ''}`, tone: 'info' };
 }
 
-export function describeMutation(event: MutationEvent, titleOf: (id: string) => string | undefined): Said {
+function describeMutation(event: MutationEvent, titleOf: (id: string) => string | undefined): Said {
   switch (event.type) {
     case 'pending': {
       const key = event.mutation.key ?? event.mutation.scope;

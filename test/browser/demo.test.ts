@@ -142,7 +142,7 @@ describe('the demo in Chromium', () => {
   });
 
   it('tells the story side by side: without nostale a deleted event comes back; with nostale, never', async () => {
-    const page = await open();
+    const page = await open(undefined, { viewport: { width: 1440, height: 900 } });
     // One backend, one month: both calendars start with the same events.
     const shownAtStart = await eventIds(page);
     expect(shownAtStart.length).toBeGreaterThan(0);
@@ -570,6 +570,9 @@ describe('the demo in Chromium', () => {
     const banner = page.locator('[data-testid="update-banner"]');
     await banner.waitFor({ state: 'visible', timeout: 20_000 });
     expect(await banner.getAttribute('data-build')).toBe('2');
+    // The banner pushes the calendar down, never covers it: every event and button of it can be
+    // scrolled to and clicked.
+    expect(await unreachableControls(page, '[data-testid="calendar"]')).toEqual([]);
     await screenshot(page, 'demo-deploy-banner');
 
     await page.locator('[data-testid="update-apply"]').click();
