@@ -12,6 +12,8 @@ export interface CalendarOptions {
   onCount(count: number): void;
   /** The month shown changed (prev, next, today, or `gotoDate`). */
   onDates(start: Date): void;
+  /** An event's element was rendered: a chance to mark it. */
+  onEventMount?(event: EventApi, el: HTMLElement): void;
 }
 
 export interface DemoCalendar {
@@ -53,6 +55,7 @@ export function createCalendar(el: HTMLElement, options: CalendarOptions): DemoC
       eventEl.dataset.eventId = event.id;
       eventEl.setAttribute('data-testid', 'calendar-event');
       eventEl.title = event.title;
+      options.onEventMount?.(event, eventEl);
     },
     eventClick: ({ event, el: eventEl, jsEvent }) => {
       jsEvent.preventDefault();

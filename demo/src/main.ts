@@ -196,6 +196,13 @@ const naiveView: DemoCalendar = createCalendar(naiveEl, {
     updateStory();
   },
   onDates: (start) => view.follow(start),
+  // The event you deleted, shown again: marked, so you see where.
+  onEventMount: (event, el) => {
+    const deleted = lastDeleted();
+    if (deleted?.id !== event.id || deleted.user !== user) return;
+    el.classList.add('came-back');
+    el.title = `${event.title}: deleted, and shown again from this calendar's caches`;
+  },
   onFetched: (outcome) => {
     settleNaiveFirstFetch();
     naiveLoaded = outcome.ok;

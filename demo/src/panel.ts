@@ -197,7 +197,9 @@ function createChart() {
   let reads = -1;
   const draw = () => {
     const step = W / Math.max(1, CHART_POINTS - 1);
-    line.setAttribute('points', points.map((ratio, i) => `${(i * step).toFixed(1)},${(1 + (H - 2) * (1 - ratio)).toFixed(1)}`).join(' '));
+    // A single read is drawn as a short flat line: one point alone draws nothing.
+    const drawn = points.length === 1 ? [points[0]!, points[0]!] : points;
+    line.setAttribute('points', drawn.map((ratio, i) => `${(i * step).toFixed(1)},${(1 + (H - 2) * (1 - ratio)).toFixed(1)}`).join(' '));
     const label = points.length
       ? `Hit ratio over the last ${points.length} read${points.length === 1 ? '' : 's'}: from ${Math.round(points[0]! * 100)}% to ${Math.round(points[points.length - 1]! * 100)}%`
       : 'Hit ratio over time: no reads yet';

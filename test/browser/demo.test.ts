@@ -185,6 +185,10 @@ describe('the demo in Chromium', () => {
     expect(await sides()).toEqual(back);
     expect(await page.locator('[data-testid="naive-answered-by"]').textContent()).toMatch(/^Answered by the browser's HTTP cache/);
     expect(await eventIds(page)).toEqual(shownAtStart.filter((id) => id !== victim.id));
+    expect(await page.locator(`[data-testid="naive-calendar"] [data-event-id="${victim.id}"]`).first().getAttribute('class')).toContain(
+      'came-back',
+    );
+    await docsScreenshot(page, 'screenshot');
 
     // 2. A reload.
     await reload(page);
@@ -204,8 +208,7 @@ describe('the demo in Chromium', () => {
     expect(log.join('\n')).toMatch(/served from (memory|the copy saved in IndexedDB), version checked: unchanged/);
     expect(log.join('\n')).not.toMatch(/→ (\S+) .*\b\1\b|0 saved cop|undefined|\[object/);
     expect(await shownError(page)).toBeUndefined();
-    await page.locator('[data-testid="verdict"]').scrollIntoViewIfNeeded();
-    await docsScreenshot(page, 'screenshot');
+    await screenshot(page, 'demo-story-after-reload');
   });
 
   it('fits a phone: no sideways scrolling from 360 px, every control reachable, the dialog whole', async () => {

@@ -448,15 +448,15 @@ export function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; i
  * and not checked.
  */
 export function unreachableControls(page: Page, root = 'body'): Promise<string[]> {
-  return page.evaluate(async (selector) => {
+  return page.evaluate((selector) => {
     const controls = [
       ...document.querySelector(selector)!.querySelectorAll<HTMLElement>('button, input, select, summary, a[href], [tabindex="0"]'),
     ];
     const problems: string[] = [];
     for (const el of controls) {
       if (!el.checkVisibility({ visibilityProperty: true })) continue;
+      // Synchronous: the geometry below forces the layout the scroll changed.
       el.scrollIntoView({ block: 'center', inline: 'nearest' });
-      await new Promise(requestAnimationFrame);
       const box = el.getBoundingClientRect();
       const name = `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} “${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30)}”`;
       if (box.left < 0 || box.right > innerWidth + 0.5) {
