@@ -188,6 +188,8 @@ describe('the demo in Chromium', () => {
     expect(await page.locator(`[data-testid="naive-calendar"] [data-event-id="${victim.id}"]`).first().getAttribute('class')).toContain(
       'came-back',
     );
+    // Readable with the verdict and the panel's log full of the story, too.
+    expect(await readabilityProblems(page)).toEqual([]);
     await docsScreenshot(page, 'screenshot');
 
     // 2. A reload.
@@ -256,6 +258,7 @@ describe('the demo in Chromium', () => {
     expect((await shownError(page))?.kind).toBe('load');
     expect(await horizontalOverflow(page)).toEqual({ scrollWidth: 360, innerWidth: 360 });
     expect(await unreachableControls(page)).toEqual([]);
+    expect(await readabilityProblems(page)).toEqual([]);
     await screenshot(page, 'demo-phone-360-offline');
   });
 
