@@ -9,7 +9,7 @@ export { DEMO_USERS, type DemoUser };
  */
 const USER_KEY = 'nostale-demo-app:user';
 /** The last event deleted, so the try-this strip can tell after a reload or in another tab whether it is back. */
-const DELETED_KEY = 'nostale-demo-app:last-deleted';
+export const DELETED_KEY = 'nostale-demo-app:last-deleted';
 const LOG_OUT_KEY = 'nostale-demo-app:clear-on-switch';
 /** What the "server" has deployed. A real server would answer it; the mock keeps it here. */
 export const DEPLOYED_BUILD_KEY = 'nostale-demo:deployed-build';

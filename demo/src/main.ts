@@ -10,6 +10,7 @@ import {
   clearOnSwitch,
   currentUser,
   type Deleted,
+  DELETED_KEY,
   DEPLOYED_BUILD_KEY,
   deployedBuild,
   deployNextBuild,
@@ -23,8 +24,8 @@ import {
 } from './config';
 import { h } from './dom';
 import { startMock } from './mock';
-import { naiveSource } from './naive/calendar';
-import { clearHttpCache, type NaiveAnswer } from './naive/httpCache';
+import { answeredBy, naiveSource } from './naive/calendar';
+import { clearHttpCache } from './naive/httpCache';
 import { createDemoClient, watchBuilds } from './nostale';
 import { createPanel } from './panel';
 import { createStory, type Presence } from './story';
@@ -217,23 +218,7 @@ const naiveView: DemoCalendar = createCalendar(naiveEl, {
 view.calendar.render();
 naiveView.calendar.render();
 
-function describeAnswer(answer: NaiveAnswer): string {
-  const at = new Date(answer.storedAt).toLocaleTimeString(undefined, {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  switch (answer.from) {
-    case 'http-cache':
-      return `Answered by the browser's HTTP cache: a copy from ${at}, reused without asking the server (max-age=300).`;
-    case 'server-cache':
-      return `Answered by the server's range cache: a list made at ${at}, whatever changed since.`;
-    case 'server':
-      return 'Answered by the server, from its data.';
-  }
-}
-const showNaive = (name: DemoUser) => naiveView.show(naiveSource(name, (answer) => (naiveAnswer.textContent = describeAnswer(answer))));
+const showNaive = (name: DemoUser) => naiveView.show(naiveSource(name, (answer) => (naiveAnswer.textContent = answeredBy(answer))));
 
 function openDialog(event: EventApi, from: DemoCalendar) {
   dialogFrom = from;
@@ -349,7 +334,7 @@ function simulateDeploy() {
 
 window.addEventListener('storage', (event) => {
   if (event.key === CONTROLS_KEY) controls.sync();
-  if (event.key === 'nostale-demo-app:last-deleted') updateStory();
+  if (event.key === DELETED_KEY) updateStory();
   if (event.key === DEPLOYED_BUILD_KEY && event.newValue) {
     controls.setBuild(running, event.newValue);
     deploys.watch(event.newValue);

@@ -205,7 +205,7 @@ export interface Banner {
 
 /** "A new version is ready": shown while a new build's worker waits. */
 export function createUpdateBanner(onApply: () => void): Banner {
-  const text = h('span', {});
+  const text = h('span', { class: 'message' });
   const apply = h(
     'button',
     {
@@ -242,7 +242,7 @@ export interface Alert {
 
 /** The error line. Messages are text: titles in them stay text. */
 export function createAlert(): Alert {
-  const text = h('span', { 'data-testid': 'error-text' });
+  const text = h('span', { class: 'message', 'data-testid': 'error-text' });
   const dismiss = h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', 'data-testid': 'error-dismiss' }, '✕');
   const el = h('div', { class: 'alert', role: 'alert', 'data-testid': 'error-message', hidden: true }, text, dismiss);
   dismiss.addEventListener('click', () => (el.hidden = true));

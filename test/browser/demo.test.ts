@@ -259,6 +259,7 @@ describe('the demo in Chromium', () => {
     expect(await horizontalOverflow(page)).toEqual({ scrollWidth: 360, innerWidth: 360 });
     expect(await unreachableControls(page)).toEqual([]);
     expect(await readabilityProblems(page)).toEqual([]);
+    await page.evaluate(() => scrollTo(0, 0));
     await screenshot(page, 'demo-phone-360-offline');
   });
 

@@ -32,3 +32,21 @@ export function naiveSource(user: DemoUser, onAnswer: (answer: NaiveAnswer) => v
     },
   };
 }
+
+/** The line under the calendar: who answered its last read, and how old that answer is. */
+export function answeredBy(answer: NaiveAnswer): string {
+  const at = new Date(answer.storedAt).toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+  switch (answer.from) {
+    case 'http-cache':
+      return `Answered by the browser's HTTP cache: a copy from ${at}, reused without asking the server (max-age=300).`;
+    case 'server-cache':
+      return `Answered by the server's range cache: a list made at ${at}, whatever changed since.`;
+    case 'server':
+      return 'Answered by the server, from its data.';
+  }
+}
