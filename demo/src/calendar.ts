@@ -44,6 +44,8 @@ export function createCalendar(el: HTMLElement, options: CalendarOptions): DemoC
     // The page scrolls, not the calendar: a banner above it pushes it down instead of cutting
     // its last week off.
     height: 'auto',
+    // Sticky weekday headers would stick to the page's top over the other calendar's weeks.
+    stickyHeaderDates: false,
     dayMaxEvents: 3,
     fixedWeekCount: false,
     eventDisplay: 'block',
