@@ -3,10 +3,12 @@ import dayGridPlugin from '@fullcalendar/daygrid';
 import interactionPlugin from '@fullcalendar/interaction';
 import type { DemoEvent } from '../mock/model';
 
+export type Fetched = { ok: true; count: number } | { ok: false; error: unknown };
+
 export interface CalendarOptions {
   onEventClick(event: EventApi, el: HTMLElement): void;
-  /** Told how every fetch of the visible range ended. */
-  onFetched(outcome: { ok: true } | { ok: false; error: unknown }): void;
+  /** Told how every fetch of the visible range ended, with how many events it brought. */
+  onFetched(outcome: Fetched): void;
   onLoading(loading: boolean): void;
   /** The events in view, after every change: a fetch, a delete, a rollback. */
   onCount(count: number): void;
@@ -64,7 +66,8 @@ export function createCalendar(el: HTMLElement, options: CalendarOptions): DemoC
       options.onEventClick(event, eventEl);
     },
     eventSourceSuccess: (events) => {
-      settled({ ok: true });
+      // Called before FullCalendar holds the new events: their number is this answer's.
+      settled({ ok: true, count: events.length });
       return events;
     },
     eventSourceFailure: (error) => settled({ ok: false, error }),
@@ -74,7 +77,7 @@ export function createCalendar(el: HTMLElement, options: CalendarOptions): DemoC
   });
 
   /** Counted in the DOM too (`data-fetches`), so a test can wait for "the fetch after this click". */
-  function settled(outcome: { ok: true } | { ok: false; error: unknown }) {
+  function settled(outcome: Fetched) {
     el.dataset.fetches = String(++fetches);
     options.onFetched(outcome);
   }

@@ -175,7 +175,7 @@ const view = createCalendar(calendarEl, {
     settleFirstFetch();
     loaded = outcome.ok;
     if (outcome.ok) {
-      status.textContent = countText(view.calendar.getEvents().length);
+      status.textContent = countText(outcome.count);
       alert.hide('load');
     } else {
       status.textContent = `Could not load ${user}'s calendar.`;
@@ -207,7 +207,7 @@ const naiveView: DemoCalendar = createCalendar(naiveEl, {
   onFetched: (outcome) => {
     settleNaiveFirstFetch();
     naiveLoaded = outcome.ok;
-    if (outcome.ok) naiveStatus.textContent = countText(naiveView.calendar.getEvents().length);
+    if (outcome.ok) naiveStatus.textContent = countText(outcome.count);
     else {
       naiveStatus.textContent = `Could not load ${user}'s calendar: ${reason(outcome.error)}.`;
       naiveAnswer.textContent = '';
