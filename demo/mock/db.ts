@@ -1,5 +1,6 @@
 import { effectiveEnd, isDateOnly, parseIso } from './dates';
 import { DEMO_USERS, formatEventId, primaryKeyOf, type DemoEvent, type DemoUser, type EventKind, type UserRecord } from './model';
+import { RANGE_CACHE_KEY } from './rangeCache';
 import { generateSampleEvents } from './sampleData';
 import { defaultStorage, readJson, STORAGE_PREFIX, writeJson, type KeyValueStorage } from './storage';
 
@@ -38,7 +39,7 @@ export interface DemoDb {
   replaceEvent(user: DemoUser, event: DemoEvent): { version: number } | undefined;
   /** `undefined` when there was nothing to delete, in which case the version stays put. */
   deleteEvent(user: DemoUser, idOrPk: string): { version: number } | undefined;
-  /** Restores every user's sample data. */
+  /** Restores every user's sample data and empties the server's range cache. */
   reset(): void;
 }
 
@@ -109,6 +110,7 @@ export function createDemoDb(options: DemoDbOptions = {}): DemoDb {
         const version = isUserRecord(previous) ? previous.version + 1 : 1;
         writeJson(storage, userKey(user), seeded(user, version));
       }
+      storage.removeItem(RANGE_CACHE_KEY);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { http, type HttpHandler } from 'msw';
 import { createDemoDb, type DemoDbOptions } from './db';
-import { createEvent, deleteEvent, getVersion, listEvents, updateEvent } from './endpoints';
+import { createEvent, deleteEvent, getVersion, listEvents, listEventsNaive, updateEvent } from './endpoints';
 import { createPipeline, type BeforeRespond } from './pipeline';
+import { createRangeCache } from './rangeCache';
 import { defaultStorage } from './storage';
 
 export interface MockApiOptions extends DemoDbOptions {
@@ -23,12 +24,14 @@ export function createHandlers(options: MockApiOptions = {}): HttpHandler[] {
   const storage = options.storage ?? defaultStorage();
   const db = createDemoDb({ ...options, storage });
   const route = createPipeline(storage, options.beforeRespond);
+  const rangeCache = createRangeCache(storage);
 
   return [
     http.get(`${base}/users/:user/events`, route('read', listEvents(db))),
     http.get(`${base}/users/:user/version`, route('read', getVersion(db))),
-    http.post(`${base}/users/:user/events`, route('mutation', createEvent(db))),
-    http.patch(`${base}/users/:user/events/:id`, route('mutation', updateEvent(db))),
-    http.delete(`${base}/users/:user/events/:id`, route('mutation', deleteEvent(db))),
+    http.get(`${base}/naive/users/:user/events`, route('read', listEventsNaive(db, rangeCache))),
+    http.post(`${base}/users/:user/events`, route('mutation', createEvent(db, rangeCache))),
+    http.patch(`${base}/users/:user/events/:id`, route('mutation', updateEvent(db, rangeCache))),
+    http.delete(`${base}/users/:user/events/:id`, route('mutation', deleteEvent(db, rangeCache))),
   ];
 }

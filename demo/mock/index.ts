@@ -5,5 +5,13 @@ export { CONTROLS_KEY, DEFAULT_CONTROLS, getControls, resetControls, setControls
 export { generateSampleEvents, type SampleDataOptions } from './sampleData';
 export { createMemoryStorage, defaultStorage, STORAGE_PREFIX, type KeyValueStorage } from './storage';
 export { DEMO_USERS, EVENT_KINDS, type DemoEvent, type DemoUser, type EventKind } from './model';
-export { EXPOSE_HEADERS, FEED_CACHE_CONTROL, VERSION_HEADER, type ApiError } from './responses';
+export {
+  EXPOSE_HEADERS,
+  FEED_CACHE_CONTROL,
+  NAIVE_FEED_CACHE_CONTROL,
+  RANGE_CACHE_HEADER,
+  VERSION_HEADER,
+  type ApiError,
+} from './responses';
+export { createRangeCache, RANGE_CACHE_KEY, RANGE_CACHE_TTL_MS, type RangeCache } from './rangeCache';
 export type { BeforeRespond } from './pipeline';

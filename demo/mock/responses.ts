@@ -8,8 +8,17 @@ export const VERSION_HEADER = 'X-Cache-Version';
  */
 export const FEED_CACHE_CONTROL = 'private, no-cache, stale-if-error=86400';
 
+/**
+ * The naive feed's: the browser may reuse it for five minutes without asking, as the
+ * post-mortems' apps allowed. nostale's feed never says this.
+ */
+export const NAIVE_FEED_CACHE_CONTROL = 'private, max-age=300';
+
+/** On the naive feed: `hit; stored=<ISO time>` when the server's range cache answered, else `miss; …`. */
+export const RANGE_CACHE_HEADER = 'X-Range-Cache';
+
 /** Neither header is CORS-safelisted; without this a cross-origin client could not read them. */
-export const EXPOSE_HEADERS = 'ETag, X-Cache-Version';
+export const EXPOSE_HEADERS = 'ETag, X-Cache-Version, X-Range-Cache';
 
 export interface ApiError {
   error: 'bad-request' | 'not-found' | 'server-error';

@@ -6,13 +6,13 @@
  * would import `nostale`, `nostale/idb`, `nostale/sync`, `nostale/mutate`, `nostale/fullcalendar`
  * and `nostale/sw`.
  */
-import { createClient, type Client } from '../../src/index';
+import { createClient, type Client, type Store } from '../../src/index';
 import { createCalendarAdapter, type CalendarAdapter } from '../../src/fullcalendar';
 import { idbStore, tieredStore, type IdbStore } from '../../src/idb';
 import { withMutations, type Mutate } from '../../src/mutate';
 import { syncTabs } from '../../src/sync';
 import { watchDeploys, type DeployUpdate, type DeployWatcher } from '../../src/sw';
-import { buildOf, CACHE_DB, eventUrl, feedUrl, scopeOf, workerUrl, type DemoUser } from './config';
+import { buildOf, CACHE_DB, eventUrl, feedUrl, scopeOf, versionUrlTemplate, workerUrl, type DemoUser } from './config';
 
 export type DemoClient = Client & { mutate: Mutate };
 
@@ -26,6 +26,8 @@ export interface DemoNostale {
   client: DemoClient;
   /** The persistent tier (IndexedDB), for the panel and the test hook. */
   persistent: IdbStore;
+  /** The client's store (memory over IndexedDB): the panel reads when a saved copy was made. */
+  store: Store;
   /** The FullCalendar source and optimistic delete of a user's calendar. */
   calendarFor(user: DemoUser): CalendarAdapter;
   /** Stops tab sync (before a reload, so nothing echoes to the other tabs). */
@@ -37,13 +39,14 @@ export function createDemoClient({ user, build }: DemoClientOptions): DemoNostal
   // A memory tier over IndexedDB. The database is the cache's own: the mock backend keeps its
   // data in localStorage. Opened by a new build, it drops the old build's entries at once.
   const persistent = idbStore({ name: CACHE_DB, build });
+  const store = tieredStore(persistent, { build, maxEntries: 500 });
   const client = withMutations(
     createClient({
       namespace: user,
       build,
-      store: tieredStore(persistent, { build, maxEntries: 500 }),
+      store,
       // Every feed URL of a user is one scope, whose version one cheap request checks.
-      routes: [{ match: '*/api/users/:user/events*', scope: 'calendar:{user}', versionUrl: 'api/users/{user}/version' }],
+      routes: [{ match: '*/api/users/:user/events*', scope: 'calendar:{user}', versionUrl: versionUrlTemplate }],
     }),
   );
   const stopSync = syncTabs(client, { name: 'nostale-demo' });
@@ -62,7 +65,7 @@ export function createDemoClient({ user, build }: DemoClientOptions): DemoNostal
     }
     return adapter;
   };
-  return { client, persistent, calendarFor, stopSync };
+  return { client, persistent, store, calendarFor, stopSync };
 }
 
 export interface BuildWatcherOptions {

@@ -6,7 +6,6 @@ import { h, setText } from './dom';
 export interface ControlActions {
   switchUser(user: DemoUser): void;
   setClearOnSwitch(value: boolean): void;
-  openTab(): void;
   simulateDeploy(): void;
   resetData(): void;
   invalidate(): void;
@@ -103,8 +102,7 @@ export function createControls(initial: { user: DemoUser; clearOnSwitch: boolean
     h(
       'fieldset',
       {},
-      h('legend', {}, 'Try'),
-      button('Open another tab', 'open-tab', actions.openTab, 'The other tab follows this one live (nostale/sync)'),
+      h('legend', {}, 'More'),
       button('Simulate a deploy', 'simulate-deploy', actions.simulateDeploy, 'Deploys a new build: its service worker installs and waits'),
       button(
         'Invalidate',
@@ -144,13 +142,17 @@ export interface EventDialog {
   close(): void;
 }
 
-/** The event dialog: the title as text, a few facts, and Delete. */
-export function createEventDialog(onDelete: (event: EventApi) => void): EventDialog {
+/**
+ * The event dialog: the title as text, a few facts, Cancel and Delete. Cancel has the focus, so
+ * Enter on an event and Enter again closes it rather than deleting. However it closes, `onClosed`
+ * is told, to put the focus back where the event is (or was).
+ */
+export function createEventDialog(onDelete: (event: EventApi) => void, onClosed: (event: EventApi) => void): EventDialog {
   let current: EventApi | undefined;
   const title = h('h2', { 'data-testid': 'dialog-title' });
   const facts = h('dl', { class: 'facts' });
-  const remove = h('button', { type: 'button', class: 'danger', 'data-testid': 'dialog-delete' }, 'Delete');
-  const cancel = h('button', { type: 'button', 'data-testid': 'dialog-close' }, 'Close');
+  const remove = h('button', { type: 'button', class: 'danger', 'data-testid': 'dialog-delete' }, 'Delete event');
+  const cancel = h('button', { type: 'button', 'data-testid': 'dialog-close' }, 'Cancel');
   const el = h(
     'dialog',
     { class: 'event-dialog', 'data-testid': 'event-dialog', 'aria-labelledby': 'dialog-title' },
@@ -159,20 +161,20 @@ export function createEventDialog(onDelete: (event: EventApi) => void): EventDia
   title.id = 'dialog-title';
   // Only the open dialog names its event, so that outside it `[data-event-id]` means "on the
   // calendar". Cleared before the delete starts: the `close` event comes a task later.
-  const close = () => {
+  const finish = (deleted: boolean) => {
+    const event = current;
     delete el.dataset.eventId;
     current = undefined;
     if (el.open) el.close();
+    if (!event) return;
+    if (deleted) onDelete(event);
+    onClosed(event);
   };
-  remove.addEventListener('click', () => {
-    const event = current;
-    close();
-    if (event) onDelete(event);
-  });
-  cancel.addEventListener('click', close);
-  el.addEventListener('close', close); // Escape
+  remove.addEventListener('click', () => finish(true));
+  cancel.addEventListener('click', () => finish(false));
+  el.addEventListener('close', () => finish(false)); // Escape
   // A click on the backdrop (outside the form) closes it too.
-  el.addEventListener('click', (e) => e.target === el && close());
+  el.addEventListener('click', (e) => e.target === el && finish(false));
 
   const fact = (label: string, value: string) => [h('dt', {}, label), h('dd', {}, value)];
   return {
@@ -190,9 +192,9 @@ export function createEventDialog(onDelete: (event: EventApi) => void): EventDia
         ...fact('Id', event.id),
       );
       el.showModal();
-      remove.focus();
+      cancel.focus();
     },
-    close,
+    close: () => finish(false),
   };
 }
 
@@ -203,7 +205,7 @@ export interface Banner {
 
 /** "A new version is ready": shown while a new build's worker waits. */
 export function createUpdateBanner(onApply: () => void): Banner {
-  const text = h('span', {});
+  const text = h('span', { class: 'message' });
   const apply = h(
     'button',
     {
@@ -240,7 +242,7 @@ export interface Alert {
 
 /** The error line. Messages are text: titles in them stay text. */
 export function createAlert(): Alert {
-  const text = h('span', { 'data-testid': 'error-text' });
+  const text = h('span', { class: 'message', 'data-testid': 'error-text' });
   const dismiss = h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', 'data-testid': 'error-dismiss' }, '✕');
   const el = h('div', { class: 'alert', role: 'alert', 'data-testid': 'error-message', hidden: true }, text, dismiss);
   dismiss.addEventListener('click', () => (el.hidden = true));

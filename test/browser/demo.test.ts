@@ -4,18 +4,22 @@
  * localStorage, so its own mock server data, IndexedDB and service workers) and leaves a
  * screenshot in `test-results/screenshots/demo-<case>.png`.
  */
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, BrowserContextOptions, CDPSession, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, newContext, screenshot, startStaticServer, type StaticServer } from './support/chromium';
+import { launchChromium, newContext, SCREENSHOT_DIR, screenshot, startStaticServer, type StaticServer } from './support/chromium';
 import {
   afterFetch,
   buildDemo,
-  countFetches,
   deleteEvent,
   eventIds,
   eventTitles,
+  fetchCounts,
   FEED_URL,
   guardUsers,
+  horizontalOverflow,
   inDom,
   navigate,
   openDemo,
@@ -24,18 +28,30 @@ import {
   readCacheDb,
   ready,
   recordFetches,
+  readabilityProblems,
   reload,
   serverData,
   setLatency,
   shownError,
   statusCount,
   tracePresence,
+  unreachableControls,
   waitGone,
   waitNoPendingMutation,
   waitPresent,
   waitStatus,
   type BuiltDemo,
 } from './support/demo';
+
+const DOCS = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs');
+
+/** A screenshot in the test output, copied to docs/ for the README; the first screen unless `fullPage`. */
+async function docsScreenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  const path = resolve(SCREENSHOT_DIR, `${name}.png`);
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path, fullPage });
+  await copyFile(path, resolve(DOCS, `${name}.png`));
+}
 
 describe('the demo in Chromium', () => {
   let built: BuiltDemo;
@@ -64,11 +80,25 @@ describe('the demo in Chromium', () => {
   });
 
   /** A fresh profile with the demo loaded in one page; `beforeLoad` runs on the page before it loads. */
-  async function open(beforeLoad?: (page: Page) => Promise<void>): Promise<Page> {
+  async function open(beforeLoad?: (page: Page) => Promise<void>, options?: BrowserContextOptions): Promise<Page> {
     errors = [];
-    context = await newContext(browser);
+    context = await newContext(browser, options);
     context.on('weberror', (error) => errors.push(error.error().message));
-    await context.addInitScript(countFetches);
+    // A script that runs (a probe title rendered as HTML) would most likely alert.
+    context.on('dialog', (dialog) => {
+      errors.push(`page dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    // No simulated latency unless a case asks for it: the cases wait on events, never on time,
+    // and 150 ms per request adds up over a suite. Set once: a reload keeps what the case chose.
+    await context.addInitScript(() => {
+      try {
+        if (localStorage.getItem('nostale-demo:controls') === null)
+          localStorage.setItem('nostale-demo:controls', JSON.stringify({ latencyMs: 0 }));
+      } catch {
+        // about:blank and other opaque origins have no localStorage, and no demo either.
+      }
+    });
     return openDemo(context, server.url, beforeLoad);
   }
 
@@ -96,6 +126,8 @@ describe('the demo in Chromium', () => {
     expect(await pendingMutations(page)).toBe(1);
     expect((await serverData(page, 'alice')).ids).toContain(victim.id);
     expect(goneAfter).toBeLessThan(3000);
+    // The status line counts what the calendar shows, not what the last fetch returned.
+    expect(await statusCount(page)).toBe(count - 1);
     await page.locator('[data-testid="pending-mutations"]').filter({ hasText: '1 mutation pending' }).waitFor();
 
     // The server confirms; the refetch it causes does not bring the event back.
@@ -109,29 +141,215 @@ describe('the demo in Chromium', () => {
     await screenshot(page, 'demo-delete-at-once');
   });
 
-  it('keeps a deleted event gone across month navigation and a reload', async () => {
-    const page = await open();
+  it('tells the story side by side: without nostale a deleted event comes back; with nostale, never', async () => {
+    const page = await open(undefined, { viewport: { width: 1440, height: 900 } });
+    // One backend, one month: both calendars start with the same events.
+    const shownAtStart = await eventIds(page);
+    expect(shownAtStart.length).toBeGreaterThan(0);
+    expect(await eventIds(page, 'naive-calendar')).toEqual(shownAtStart);
     const count = (await statusCount(page))!;
+    expect(await statusCount(page, 'naive-calendar')).toBe(count);
+
     const victim = await pickEvent(page);
     await deleteEvent(page, victim.id);
     await waitGone(page, victim.id);
     await waitNoPendingMutation(page);
+    // The app without nostale drops it too, once the server has confirmed.
+    await waitGone(page, victim.id, 'naive-calendar');
     await waitStatus(page, 'alice', count - 1);
+    await waitStatus(page, 'alice', count - 1, 'naive-calendar');
+    expect((await serverData(page, 'alice')).ids).not.toContain(victim.id);
 
-    await navigate(page, 'prev');
-    expect(await inDom(page, victim.id)).toBe(false);
-    await navigate(page, 'next');
-    expect(await inDom(page, victim.id)).toBe(false);
-    expect(await statusCount(page)).toBe(count - 1);
-    const shown = await eventIds(page);
-    expect(shown.length).toBeGreaterThan(0);
+    /** Where the event stands on each side, and what the strip says of it. */
+    const sides = async () => ({
+      naive: await inDom(page, victim.id, 'naive-calendar'),
+      nostale: await inDom(page, victim.id),
+      verdict: [
+        await page.locator('[data-testid="verdict-naive"]').textContent(),
+        await page.locator('[data-testid="verdict-nostale"]').textContent(),
+      ],
+    });
+    const back = { naive: true, nostale: false, verdict: ['Without nostale: shows it again ✗', 'With nostale: gone ✓'] };
 
+    // 1. Previous month and back, with the strip's button: both calendars read the month again.
+    const before = await fetchCounts(page);
+    await page.locator('[data-testid="back-and-forth"]').click();
+    // Two fetches each: the previous month, then this one again.
+    await page.waitForFunction(
+      (counts) =>
+        Object.entries(counts).every(
+          ([id, n]) => Number(document.querySelector<HTMLElement>(`[data-testid="${id}"]`)!.dataset.fetches) >= n + 2,
+        ),
+      before,
+    );
+    expect(await sides()).toEqual(back);
+    expect(await page.locator('[data-testid="naive-answered-by"]').textContent()).toMatch(/^Answered by the browser's HTTP cache/);
+    expect(await eventIds(page)).toEqual(shownAtStart.filter((id) => id !== victim.id));
+    expect(await page.locator(`[data-testid="naive-calendar"] [data-event-id="${victim.id}"]`).first().getAttribute('class')).toContain(
+      'came-back',
+    );
+    // Readable with the verdict and the panel's log full of the story, too.
+    expect(await readabilityProblems(page)).toEqual([]);
+    await docsScreenshot(page, 'screenshot');
+
+    // 2. A reload.
     await reload(page);
-    expect(await inDom(page, victim.id)).toBe(false);
+    expect(await sides()).toEqual(back);
     expect(await statusCount(page)).toBe(count - 1);
-    expect(await eventIds(page)).toEqual(shown);
+    expect(await statusCount(page, 'naive-calendar')).toBe(count);
+
+    // 3. A second tab: the same profile, the same (stale) caches on the left.
+    const [other] = await Promise.all([context!.waitForEvent('page'), page.locator('[data-testid="open-tab"]').click()]);
+    await ready(other);
+    expect(await inDom(other, victim.id, 'naive-calendar')).toBe(true);
+    expect(await inDom(other, victim.id)).toBe(false);
+    await other.close();
+
+    // The panel said what happened in words, and nothing that means "nothing happened".
+    const log = await page.locator('[data-testid="event-log"] li').allTextContents();
+    expect(log.join('\n')).toMatch(/served from (memory|the copy saved in IndexedDB), version checked: unchanged/);
+    expect(log.join('\n')).not.toMatch(/→ (\S+) .*\b\1\b|0 saved cop|undefined|\[object/);
     expect(await shownError(page)).toBeUndefined();
-    await screenshot(page, 'demo-delete-persists');
+    await screenshot(page, 'demo-story-after-reload');
+  });
+
+  it('fits a phone: no sideways scrolling from 360 px, every control reachable, the dialog whole', async () => {
+    const page = await open(undefined, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    expect(await horizontalOverflow(page)).toEqual({ scrollWidth: 390, innerWidth: 390 });
+    expect(await unreachableControls(page)).toEqual([]);
+    expect(await readabilityProblems(page)).toEqual([]);
+
+    // One column: the calendar without nostale, the one with it, then the panel, which folds.
+    const box = async (testId: string) => (await page.locator(`[data-testid="${testId}"]`).boundingBox())!;
+    const [naive, nostale, panel] = [await box('side-naive'), await box('side-nostale'), await box('panel')];
+    expect(nostale.y).toBeGreaterThanOrEqual(naive.y + naive.height);
+    expect(panel.y).toBeGreaterThanOrEqual(nostale.y + nostale.height);
+    // Right below the calendar, not a screen further down.
+    expect(panel.y - (nostale.y + nostale.height)).toBeLessThan(40);
+    const summary = page.locator('[data-testid="panel"] > summary');
+    await summary.click();
+    expect(await page.locator('[data-testid="panel"]').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(false);
+    expect(await page.locator('[data-testid="event-log"]').isVisible()).toBe(false);
+    await summary.click();
+    expect(await page.locator('[data-testid="event-log"]').isVisible()).toBe(true);
+    await page.evaluate(() => scrollTo(0, 0));
+    await docsScreenshot(page, 'screenshot-phone');
+
+    // The dialog: both buttons inside the screen.
+    const victim = await pickEvent(page);
+    await page.locator(`[data-testid="calendar"] [data-event-id="${victim.id}"]`).first().tap();
+    const dialog = page.locator('[data-testid="event-dialog"]');
+    await dialog.waitFor({ state: 'visible' });
+    for (const button of ['dialog-close', 'dialog-delete']) {
+      const b = (await dialog.locator(`[data-testid="${button}"]`).boundingBox())!;
+      expect(b.x, button).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.width, button).toBeLessThanOrEqual(390);
+      expect(b.y + b.height, button).toBeLessThanOrEqual(844);
+    }
+    expect(await unreachableControls(page, '[data-testid="event-dialog"]')).toEqual([]);
+    await screenshot(page, 'demo-phone-dialog');
+    await dialog.locator('[data-testid="dialog-close"]').tap();
+
+    // The offline switch and the error line, at the narrowest width supported.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.locator('[data-testid="offline"]').tap();
+    await navigate(page, 'next');
+    await navigate(page, 'next');
+    expect((await shownError(page))?.kind).toBe('load');
+    expect(await horizontalOverflow(page)).toEqual({ scrollWidth: 360, innerWidth: 360 });
+    expect(await unreachableControls(page)).toEqual([]);
+    expect(await readabilityProblems(page)).toEqual([]);
+    await page.evaluate(() => scrollTo(0, 0));
+    await screenshot(page, 'demo-phone-360-offline');
+  });
+
+  it('works from the keyboard: Enter twice deletes nothing, focus comes back, Tab then Enter deletes', async () => {
+    const page = await open();
+    const count = (await statusCount(page))!;
+    const victim = await pickEvent(page);
+    const dialog = page.locator('[data-testid="event-dialog"]');
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return {
+          testId: el?.dataset.testid,
+          eventId: el?.dataset.eventId,
+          date: el?.dataset.date,
+          calendar: el?.closest('[data-testid$="calendar"]')?.getAttribute('data-testid'),
+        };
+      });
+
+    await page.locator(`[data-testid="calendar"] [data-event-id="${victim.id}"]`).first().focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'visible' });
+    expect(await focused()).toMatchObject({ testId: 'dialog-close' });
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await focused()).toMatchObject({ eventId: victim.id, calendar: 'calendar' });
+    expect(await inDom(page, victim.id)).toBe(true);
+    expect(await pendingMutations(page)).toBe(0);
+    expect((await serverData(page, 'alice')).ids).toContain(victim.id);
+
+    // Escape closes it too, and the focus comes back the same way.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'visible' });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await focused()).toMatchObject({ eventId: victim.id });
+
+    // Deleting takes a deliberate Tab to the Delete button.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'visible' });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toMatchObject({ testId: 'dialog-delete' });
+    await page.keyboard.press('Enter');
+    await waitGone(page, victim.id);
+    // The event is gone: the focus is on its day, in the same calendar, not lost to <body>.
+    const after = await focused();
+    expect(after.calendar).toBe('calendar');
+    expect(after.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await statusCount(page)).toBe(count - 1);
+    await waitNoPendingMutation(page);
+    expect((await serverData(page, 'alice')).ids).not.toContain(victim.id);
+    expect(await statusCount(page)).toBe(count - 1);
+    await screenshot(page, 'demo-keyboard');
+  });
+
+  it('renders every text from the server as text, with the probes on one day, and reads at 12 px and 4.5:1', async () => {
+    const page = await open();
+    const probes = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('[data-testid$="calendar"] [data-event-id]')]
+        .map((el) => ({
+          title: el.querySelector('.fc-event-title')?.textContent ?? '',
+          day: el.closest('td[data-date]')?.getAttribute('data-date'),
+        }))
+        .filter((event) => event.title.startsWith('Probe: ')),
+    );
+    const titles = probes.map((probe) => probe.title.replace(/ #\d+$/, ''));
+    for (const probe of ['<script>alert(1)</script>', 'R&amp;D wiki', '<b>bold</b>', '<img src=x onerror=alert(1)>']) {
+      expect(titles).toContain(`Probe: ${probe}`);
+    }
+    // All on one day, in both calendars (each shows them once).
+    expect(new Set(probes.map((probe) => probe.day)).size).toBe(1);
+    expect(probes.length).toBe(2 * new Set(titles).size);
+    // The ordinary titles look ordinary: no markup, no escaped entities.
+    const ordinary = (await eventTitles(page)).filter((title) => !title.startsWith('Probe: '));
+    expect(ordinary.length).toBeGreaterThan(20);
+    expect(ordinary.filter((title) => /[<>]|&amp;/.test(title))).toEqual([]);
+
+    // Nothing became markup, anywhere a title shows: calendars, dialog, panel.
+    const img = probes.find((probe) => probe.title.includes('<img'))!;
+    const chip = page.locator('[data-testid="calendar"] [data-event-id]', { hasText: img.title }).first();
+    await chip.evaluate((el) => (el as HTMLElement).click());
+    await page.locator('[data-testid="dialog-title"]').filter({ hasText: img.title }).waitFor();
+    const markup = await page.evaluate(
+      () => document.querySelectorAll('#app img, #app script, #app b, dialog img, dialog script, dialog b').length,
+    );
+    expect(markup).toBe(0);
+    expect(await readabilityProblems(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    expect(await readabilityProblems(page)).toEqual([]);
+    await screenshot(page, 'demo-probes');
   });
 
   it('never lets the browser HTTP cache answer the feed: no-store requests, no-cache responses', async () => {
@@ -209,7 +427,9 @@ describe('the demo in Chromium', () => {
 
     const feedRequests = feeds();
     expect(feedRequests.length).toBeGreaterThanOrEqual(2);
-    for (const request of [...seen.values()].filter((entry) => entry.url.includes('/api/'))) {
+    // nostale's requests only: the calendar without nostale reads `/api/naive/…`, cacheable on purpose.
+    const ours = (url: string) => url.includes('/api/') && !url.includes('/api/naive/');
+    for (const request of [...seen.values()].filter((entry) => ours(entry.url))) {
       expect(request.servedFromCache, request.url).toBe(false);
       expect(request.response, request.url).toBeDefined();
       expect(request.response!.fromDiskCache, request.url).toBe(false);
@@ -223,7 +443,7 @@ describe('the demo in Chromium', () => {
 
     // What the client asked for, on every API request of both documents (first load included).
     log.push(...(await page.evaluate(() => window.__demoFetchLog!)));
-    const api = log.filter((entry) => entry.url.includes('/api/'));
+    const api = log.filter((entry) => ours(entry.url));
     expect(api.filter((entry) => FEED_URL.test(entry.url)).length).toBeGreaterThanOrEqual(2);
     expect(api.filter((entry) => entry.cache !== 'no-store')).toEqual([]);
 
@@ -319,7 +539,7 @@ describe('the demo in Chromium', () => {
     expect(await other.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect(await eventIds(other)).toEqual(await eventIds(page));
     // The other tab learned the new version from this one, not by reloading or polling.
-    await other.locator('[data-testid="event-log"] li[data-type="version"]', { hasText: '(remote)' }).first().waitFor();
+    await other.locator('[data-testid="event-log"] li[data-type="version"]', { hasText: 'learned from another tab' }).first().waitFor();
     await other.bringToFront();
     await screenshot(other, 'demo-two-tabs');
   });
@@ -357,6 +577,9 @@ describe('the demo in Chromium', () => {
     const banner = page.locator('[data-testid="update-banner"]');
     await banner.waitFor({ state: 'visible', timeout: 20_000 });
     expect(await banner.getAttribute('data-build')).toBe('2');
+    // The banner pushes the calendar down, never covers it: every event and button of it can be
+    // scrolled to and clicked.
+    expect(await unreachableControls(page, '[data-testid="calendar"]')).toEqual([]);
     await screenshot(page, 'demo-deploy-banner');
 
     await page.locator('[data-testid="update-apply"]').click();

@@ -114,7 +114,7 @@ describe('GET /api/users/:user/events', () => {
     expect(response.headers.get('Cache-Control')).toBe('private, no-cache, stale-if-error=86400');
     expect(response.headers.get('ETag')).toMatch(/^"alice-v1-[0-9a-z]+"$/);
     expect(response.headers.get('X-Cache-Version')).toBe('1');
-    expect(response.headers.get('Access-Control-Expose-Headers')).toBe('ETag, X-Cache-Version');
+    expect(response.headers.get('Access-Control-Expose-Headers')).toBe('ETag, X-Cache-Version, X-Range-Cache');
   });
 
   it('answers 400 when start or end is missing or invalid', async () => {
@@ -241,13 +241,16 @@ describe('users', () => {
   it('answers 404 for an unknown user on every endpoint', async () => {
     const responses = [
       await feed('carol', MAY),
+      await fetch(`${API}/naive/users/carol/events?${MAY}`),
       await fetch(`${API}/users/carol/version`),
       await send('POST', '/users/carol/events', { title: 'x', start: '2024-05-01' }),
       await send('PATCH', '/users/carol/events/1', { title: 'x' }),
       await send('DELETE', '/users/carol/events/1'),
     ];
-    expect(responses.map((response) => response.status)).toEqual([404, 404, 404, 404, 404]);
-    expect(responses.every((response) => response.headers.get('Access-Control-Expose-Headers') === 'ETag, X-Cache-Version')).toBe(true);
+    expect(responses.map((response) => response.status)).toEqual([404, 404, 404, 404, 404, 404]);
+    expect(
+      responses.every((response) => response.headers.get('Access-Control-Expose-Headers') === 'ETag, X-Cache-Version, X-Range-Cache'),
+    ).toBe(true);
   });
 });
 
@@ -348,5 +351,55 @@ describe('network controls', () => {
     const stale = await pending;
     expect(stale.headers.get('X-Cache-Version')).toBe('1');
     expect(((await stale.json()) as DemoEvent[]).some((event) => pkOf(event) === '1')).toBe(true);
+  });
+});
+
+describe('GET /api/naive/users/:user/events (the "without nostale" feed)', () => {
+  // What FullCalendar asks for in May 2024: the six-week grid, not the month.
+  const GRID = 'start=2024-04-28T00:00:00Z&end=2024-06-09T00:00:00Z';
+  const naive = (query: string) => fetch(`${API}/naive/users/alice/events?${query}`);
+  const ids = async (response: Response) => ((await response.json()) as DemoEvent[]).map((event) => event.id);
+
+  it('lets the browser reuse it for five minutes, without a validator or a version', async () => {
+    const response = await naive(GRID);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('private, max-age=300');
+    expect(response.headers.get('ETag')).toBeNull();
+    expect(response.headers.get('X-Cache-Version')).toBeNull();
+    expect(response.headers.get('X-Range-Cache')).toMatch(/^miss; stored=/);
+    expect(await ids(response)).toEqual((await events('alice', GRID)).map((event) => event.id));
+  });
+
+  it('keeps serving a deleted event for the six-week grid: the delete drops only its month', async () => {
+    const before = await ids(await naive(GRID));
+    const victim = (await events('alice', GRID)).find((event) => event.start.startsWith('2024-05-1'))!;
+    expect((await send('DELETE', `/users/alice/events/${victim.id}`)).status).toBe(204);
+
+    // The real data has changed; nostale's feed says so.
+    expect((await events('alice', GRID)).map((event) => event.id)).not.toContain(victim.id);
+    const stale = await naive(GRID);
+    expect(stale.headers.get('X-Range-Cache')).toMatch(/^hit; stored=/);
+    expect(await ids(stale)).toEqual(before);
+
+    // Whoever asks for exactly the month gets the fresh list: the invalidation was not wrong,
+    // only keyed by ranges the calendar never asks for.
+    expect(await ids(await naive(MAY))).not.toContain(victim.id);
+    // A new page load or another tab meets the same server cache.
+    mount();
+    expect(await ids(await naive(GRID))).toContain(victim.id);
+  });
+
+  it('is emptied by a reset of the demo data', async () => {
+    const victim = (await events('alice', GRID))[0]!;
+    await naive(GRID);
+    await send('DELETE', `/users/alice/events/${victim.id}`);
+    resetDemoData({ storage, today: TODAY });
+    const fresh = await naive(GRID);
+    expect(fresh.headers.get('X-Range-Cache')).toMatch(/^miss; /);
+  });
+
+  it('fails like the rest of the API when offline', async () => {
+    setControls({ offline: true }, storage);
+    await expect(naive(GRID)).rejects.toThrow();
   });
 });

@@ -59,8 +59,6 @@ export async function buildDemo(): Promise<BuiltDemo> {
 
 declare global {
   interface Window {
-    /** Settled fetches of the calendar, counted by {@link countFetches}. */
-    __demoFetches?: number;
     /** Presence of watched events in the DOM, one entry per change, by {@link tracePresence}. */
     __demoPresence?: Record<string, boolean[]>;
     /** Events rendered for the wrong user, by {@link guardUsers}. */
@@ -68,23 +66,6 @@ declare global {
     /** Every `fetch` the page made, by {@link recordFetches}. */
     __demoFetchLog?: { method: string; url: string; cache: RequestCache }[];
   }
-}
-
-/**
- * Init script: counts the calendar's settled fetches. The demo writes the status line on every
- * outcome of a fetch of the visible range (`alice's calendar: 61 events this view.` or
- * `Could not load alice's calendar.`), so a test can wait for "the fetch after this click" without
- * sleeping. Module scripts run before DOMContentLoaded, so the status line exists by then.
- */
-export function countFetches(): void {
-  window.__demoFetches = 0;
-  document.addEventListener('DOMContentLoaded', () => {
-    const status = document.querySelector('[data-testid="status"]');
-    if (!status) return;
-    new MutationObserver(() => {
-      if (/ this view\.$|^Could not load /.test(status.textContent ?? '')) window.__demoFetches! += 1;
-    }).observe(status, { childList: true, characterData: true, subtree: true });
-  });
 }
 
 /** Init script: records every `fetch` call with its effective `cache` mode, before any page script runs. */
@@ -125,12 +106,14 @@ export async function reload(page: Page): Promise<void> {
 
 // Every query is scoped to the calendar: the open event dialog carries `data-event-id` too.
 
-/** Unique ids of the events in the calendar's DOM (hidden "+more" ones included). */
-export function eventIds(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [
-      ...new Set([...document.querySelectorAll<HTMLElement>('[data-testid="calendar"] [data-event-id]')].map((el) => el.dataset.eventId!)),
-    ].sort(),
+/** Unique ids of the events in a calendar's DOM (hidden "+more" ones included); nostale's by default. */
+export function eventIds(page: Page, side: Side = 'calendar'): Promise<string[]> {
+  return page.evaluate(
+    (id) =>
+      [
+        ...new Set([...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"] [data-event-id]`)].map((el) => el.dataset.eventId!)),
+      ].sort(),
+    side,
   );
 }
 
@@ -143,17 +126,17 @@ export function eventTitles(page: Page): Promise<string[]> {
   );
 }
 
-export function inDom(page: Page, id: string): Promise<boolean> {
+export function inDom(page: Page, id: string, side: Side = 'calendar'): Promise<boolean> {
   return page.evaluate(
-    (eventId) => document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`) !== null,
-    id,
+    ([eventId, calendar]) => document.querySelector(`[data-testid="${calendar}"] [data-event-id="${CSS.escape(eventId)}"]`) !== null,
+    [id, side] as const,
   );
 }
 
-export function waitGone(page: Page, id: string): Promise<unknown> {
+export function waitGone(page: Page, id: string, side: Side = 'calendar'): Promise<unknown> {
   return page.waitForFunction(
-    (eventId) => !document.querySelector(`[data-testid="calendar"] [data-event-id="${CSS.escape(eventId)}"]`),
-    id,
+    ([eventId, calendar]) => !document.querySelector(`[data-testid="${calendar}"] [data-event-id="${CSS.escape(eventId)}"]`),
+    [id, side] as const,
     { polling: 25 },
   );
 }
@@ -191,40 +174,62 @@ export async function deleteEvent(page: Page, id: string): Promise<void> {
   await dialog.locator('[data-testid="dialog-delete"]').click();
 }
 
-/** The number of events the last successful fetch returned, from the status line. */
-export async function statusCount(page: Page): Promise<number | undefined> {
-  const text = (await page.locator('[data-testid="status"]').textContent()) ?? '';
+const STATUS: Record<Side, string> = { calendar: 'status', 'naive-calendar': 'naive-status' };
+
+/** The number of events a calendar shows in its month, from its status line. */
+export async function statusCount(page: Page, side: Side = 'calendar'): Promise<number | undefined> {
+  const text = (await page.locator(`[data-testid="${STATUS[side]}"]`).textContent()) ?? '';
   const match = /: (\d+) events? this view\.$/.exec(text);
   return match ? Number(match[1]) : undefined;
 }
 
-/** Waits for the status line to report `count` events of `user` (the fetch after a change). */
-export function waitStatus(page: Page, user: DemoUser, count: number): Promise<unknown> {
+/** Waits for a calendar's status line to report `count` events of `user`. */
+export function waitStatus(page: Page, user: DemoUser, count: number, side: Side = 'calendar'): Promise<unknown> {
   return page.waitForFunction(
-    ([name, n]) =>
-      document.querySelector('[data-testid="status"]')?.textContent === `${name}'s calendar: ${n} event${n === 1 ? '' : 's'} this view.`,
-    [user, count] as const,
+    ([name, n, id]) =>
+      document.querySelector(`[data-testid="${id}"]`)?.textContent === `${name}'s calendar: ${n} event${n === 1 ? '' : 's'} this view.`,
+    [user, count, STATUS[side]] as const,
   );
 }
 
-export function fetchCount(page: Page): Promise<number> {
-  return page.evaluate(() => window.__demoFetches ?? 0);
+/** The two calendars: `calendar` reads through nostale, `naive-calendar` without it. */
+export type Side = 'calendar' | 'naive-calendar';
+
+/** Fetches of the visible range each calendar has settled (`data-fetches`, set by the demo). */
+export function fetchCounts(page: Page): Promise<Record<Side, number>> {
+  return page.evaluate(() => {
+    const count = (id: string) => Number(document.querySelector<HTMLElement>(`[data-testid="${id}"]`)?.dataset.fetches ?? 0);
+    return { calendar: count('calendar'), 'naive-calendar': count('naive-calendar') };
+  });
 }
 
-/** Runs `action` and waits for the calendar's next fetch to settle (needs {@link countFetches}). */
-export async function afterFetch(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const before = await fetchCount(page);
+/**
+ * Runs `action` and waits until each calendar in `sides` has settled a fetch since (both by
+ * default: they show the same month and user, so what moves one refetches the other).
+ */
+export async function afterFetch(
+  page: Page,
+  action: () => Promise<unknown>,
+  sides: Side[] = ['calendar', 'naive-calendar'],
+): Promise<void> {
+  const before = await fetchCounts(page);
   await action();
-  await page.waitForFunction((n) => (window.__demoFetches ?? 0) > n, before);
+  await page.waitForFunction(
+    ([counts, which]) =>
+      which.every((id) => Number(document.querySelector<HTMLElement>(`[data-testid="${id}"]`)?.dataset.fetches ?? 0) > counts[id]),
+    [before, sides] as const,
+  );
 }
 
-/** Clicks FullCalendar's prev/next button and waits for the new range's fetch to settle. */
+/** Clicks the nostale calendar's prev/next button (the other follows) and waits for both fetches. */
 export async function navigate(page: Page, direction: 'prev' | 'next'): Promise<string> {
-  const title = page.locator('.fc-toolbar-title');
+  const title = page.locator('[data-testid="calendar"] .fc-toolbar-title');
   const before = await title.textContent();
-  await afterFetch(page, () => page.locator(`.fc-${direction}-button`).click());
+  await afterFetch(page, () => page.locator(`[data-testid="calendar"] .fc-${direction}-button`).click());
   const after = (await title.textContent()) ?? '';
   if (after === before) throw new Error(`The calendar stayed on ${before}`);
+  const naive = await page.locator('[data-testid="naive-calendar"] .fc-toolbar-title').textContent();
+  if (naive !== after) throw new Error(`The calendar without nostale shows ${naive}, not ${after}`);
   return after;
 }
 
@@ -337,4 +342,132 @@ export async function shownError(page: Page): Promise<{ kind: string | null; tex
   const alert = page.locator('[data-testid="error-message"]');
   if (!(await alert.isVisible())) return undefined;
   return { kind: await alert.getAttribute('data-kind'), text: (await alert.locator('[data-testid="error-text"]').textContent()) ?? '' };
+}
+
+/** What stops a person reading a piece of text: too small, or too little contrast. */
+export interface ReadabilityProblem {
+  text: string;
+  fontSize: number;
+  contrast: number;
+  color: string;
+  background: string;
+}
+
+/**
+ * Every visible text node on the page, checked as rendered: its computed font size (at least
+ * `minSize` px) and the contrast of its colour against what is actually behind it (at least
+ * `minContrast`:1, WCAG AA). The background is found by compositing the ancestors' backgrounds,
+ * alpha included, up to the page; opacity of the element and its ancestors fades the text too.
+ * Disabled controls are exempt, as in WCAG. Elements with a background image are not judged.
+ */
+export function readabilityProblems(page: Page, minSize = 12, minContrast = 4.5): Promise<ReadabilityProblem[]> {
+  return page.evaluate(
+    ([size, ratio]) => {
+      type Rgba = [number, number, number, number];
+      const probe = document.createElement('canvas').getContext('2d')!;
+      const parse = (css: string): Rgba => {
+        probe.clearRect(0, 0, 1, 1);
+        probe.fillStyle = '#000';
+        probe.fillStyle = css;
+        probe.fillRect(0, 0, 1, 1);
+        const [r, g, b, a] = probe.getImageData(0, 0, 1, 1).data;
+        return [r!, g!, b!, a! / 255];
+      };
+      const over = (top: Rgba, bottom: Rgba): Rgba => {
+        const a = top[3] + bottom[3] * (1 - top[3]);
+        if (a === 0) return [0, 0, 0, 0];
+        const mix = (i: number) => (top[i]! * top[3] + bottom[i]! * bottom[3] * (1 - top[3])) / a;
+        return [mix(0), mix(1), mix(2), a];
+      };
+      const luminance = ([r, g, b]: Rgba) => {
+        const lin = (c: number) => {
+          const v = c / 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+      };
+      const background = (el: Element): Rgba | undefined => {
+        const layers: Rgba[] = [];
+        for (let node: Element | null = el; node; node = node.parentElement) {
+          const style = getComputedStyle(node);
+          if (style.backgroundImage !== 'none') return undefined;
+          layers.push(parse(style.backgroundColor));
+        }
+        return layers.reduceRight<Rgba>((below, layer) => over(layer, below), [255, 255, 255, 1]);
+      };
+      const opacity = (el: Element) => {
+        let value = 1;
+        for (let node: Element | null = el; node; node = node.parentElement) value *= Number(getComputedStyle(node).opacity);
+        return value;
+      };
+      const problems: ReadabilityProblem[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent?.trim() ?? '';
+        const el = node.parentElement;
+        if (!text || !el || el.closest('script, style, noscript, title, [aria-hidden="true"]')) continue;
+        if (!el.checkVisibility({ opacityProperty: false, visibilityProperty: true })) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const box = range.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        if (el.closest(':disabled')) continue;
+        const style = getComputedStyle(el);
+        const behind = background(el);
+        if (!behind) continue;
+        const ink = parse(style.color);
+        const shown = over([ink[0], ink[1], ink[2], ink[3] * opacity(el)], behind);
+        const [a, b] = [luminance(shown), luminance(behind)];
+        const contrast = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        const fontSize = Number.parseFloat(style.fontSize);
+        if (fontSize < size || contrast < ratio) {
+          problems.push({
+            text: text.slice(0, 40),
+            fontSize,
+            contrast: Math.round(contrast * 100) / 100,
+            color: style.color,
+            background: `rgb(${behind.slice(0, 3).map(Math.round).join(', ')})`,
+          });
+        }
+      }
+      return problems;
+    },
+    [minSize, minContrast] as const,
+  );
+}
+
+/** Wider than the viewport: the page would scroll sideways. */
+export function horizontalOverflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth }));
+}
+
+/**
+ * Every control of the page (buttons, inputs, selects, summaries, focusable events), scrolled to
+ * as a person would: those not fully inside the viewport's width, or covered by something else
+ * at their centre. Controls inside a closed `<details>` or the closed dialog are not on screen
+ * and not checked.
+ */
+export function unreachableControls(page: Page, root = 'body'): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const controls = [
+      ...document.querySelector(selector)!.querySelectorAll<HTMLElement>('button, input, select, summary, a[href], [tabindex="0"]'),
+    ];
+    const problems: string[] = [];
+    for (const el of controls) {
+      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+      // Synchronous: the geometry below forces the layout the scroll changed.
+      el.scrollIntoView({ block: 'center', inline: 'nearest' });
+      const box = el.getBoundingClientRect();
+      const name = `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} “${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30)}”`;
+      if (box.left < 0 || box.right > innerWidth + 0.5) {
+        problems.push(`${name}: x ${Math.round(box.left)}–${Math.round(box.right)} of ${innerWidth}`);
+        continue;
+      }
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      if (!hit || !(el === hit || el.contains(hit) || hit.contains(el) || el.closest('label')?.contains(hit))) {
+        problems.push(`${name}: covered by ${hit?.tagName.toLowerCase()}.${hit?.className}`);
+      }
+    }
+    return problems;
+  }, root);
 }
