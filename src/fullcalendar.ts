@@ -90,7 +90,8 @@ export interface CalendarSourceOptions<T = EventInputLike> {
    * removal, which re-renders the whole view (tens of ms with thousands of events), to the first
    * task after the next paint. The removal is then on screen in the next frame however many
    * events the calendar holds, but `getEventById` still finds the event until that task ran.
-   * Removals made before that task share one render (through `calendar.batchRendering`).
+   * Removals made before that task (see `paintFirstDelay`) share one render, through
+   * `calendar.batchRendering`.
    *
    * - `'auto'`: when the source's latest answer held at least `paintFirstThreshold` events.
    * - `true`: always. `false`: never; `remove()` runs inside the call.
@@ -120,6 +121,19 @@ export interface CalendarSourceOptions<T = EventInputLike> {
    * ```
    */
   paintFirstThreshold?: number;
+  /**
+   * With `paintFirst`, how long FullCalendar's deferred `remove()` waits after the latest removal
+   * (and at least until the next paint). Removals within it share one render: a user deleting
+   * several events in a row pays the re-render once, after the last one, instead of between
+   * each. Until then `getEventById` still finds the events and "+n more" counts include them.
+   *
+   * @default 100
+   * @example
+   * ```ts
+   * calendarSource(client, { url, scope, paintFirstDelay: 0 }); // right after the next paint
+   * ```
+   */
+  paintFirstDelay?: number;
 }
 
 /** The default of {@link CalendarSourceOptions.paintFirstThreshold}. */
@@ -134,6 +148,7 @@ interface SourceState {
   latest: number;
   /** Whether the latest answer's events carry the hide class, so removals may be deferred. */
   paintFirst: boolean;
+  delay: number;
 }
 
 const states = new WeakMap<CalendarSource, SourceState>();
@@ -156,6 +171,7 @@ export function calendarSource<T = EventInputLike>(client: Client, options: Cale
     aliases: undefined,
     latest: 0,
     paintFirst: false,
+    delay: options.paintFirstDelay ?? 100,
   };
   const mode = options.paintFirst ?? 'auto';
   const threshold = options.paintFirstThreshold ?? PAINT_FIRST_THRESHOLD;
@@ -271,7 +287,8 @@ const inFlight = new WeakMap<CalendarLike, Map<string, Promise<RemoveEventResult
  * pending returns the same promise.
  *
  * With the source's `paintFirst` in effect, the event is hidden by a CSS rule instead and
- * FullCalendar's `remove()` runs after the next paint, one render for all removals of that frame.
+ * FullCalendar's `remove()` runs after the next paint and `paintFirstDelay`, one render for all
+ * removals made meanwhile.
  *
  * @example
  * ```ts
@@ -311,7 +328,7 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
       removed.push(eventId);
     } else if (snapshot(calendar, eventId, snapshots)) removed.push(eventId);
   }
-  if (deferred) hider!.defer(deferred);
+  if (deferred) hider!.defer(deferred, state!.delay);
   if (state) {
     for (const eventId of removed) state.ids.delete(eventId);
     state.aliases = undefined;
@@ -400,8 +417,8 @@ function carriesHideClass(calendar: CalendarLike, hider: Hider, eventId: string)
 interface Hider {
   el: Element;
   hide(id: string): void;
-  /** Queues removals for the next flush (one render for all of them). */
-  defer(removal: Deferred): void;
+  /** Queues removals for the next flush (one render for all of them), `delay` ms after the latest. */
+  defer(removal: Deferred, delay: number): void;
   /** Takes queued removals back and shows their events again. */
   cancel(removal: Deferred): void;
 }
@@ -423,7 +440,17 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
   const scope = `[data-nostale-calendar="${mark}"]`;
   const counts = new Map<string, number>();
   const queue = new Set<Deferred>();
-  let cancelFlush: (() => void) | undefined;
+  // The flush waits for both: a paint since the latest removal, and `delay` ms of quiet.
+  let cancelPaint: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let painted = false;
+  let quiet = false;
+  const unschedule = () => {
+    cancelPaint?.();
+    cancelPaint = undefined;
+    clearTimeout(timer);
+    timer = undefined;
+  };
 
   const sheet = (): CSSStyleSheet | undefined => {
     // Rules in the document do not reach into a shadow root: the style goes in the calendar's root.
@@ -452,7 +479,7 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
     }
   };
   const flush = () => {
-    cancelFlush = undefined;
+    unschedule();
     const removals = [...queue];
     queue.clear();
     const work = () => {
@@ -473,17 +500,26 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
       const target = sheet();
       target?.insertRule(`${scope} .${name}{display:none!important}`, target.cssRules.length);
     },
-    defer(removal) {
+    defer(removal, delay) {
       queue.add(removal);
-      cancelFlush ??= afterPaint(flush);
+      unschedule();
+      painted = false;
+      quiet = false;
+      cancelPaint = afterPaint(() => {
+        cancelPaint = undefined;
+        painted = true;
+        if (quiet) flush();
+      });
+      timer = setTimeout(() => {
+        timer = undefined;
+        quiet = true;
+        if (painted) flush();
+      }, delay);
     },
     cancel(removal) {
       if (!queue.delete(removal)) return;
       for (const id of removal.ids) unhide(id);
-      if (!queue.size) {
-        cancelFlush?.();
-        cancelFlush = undefined;
-      }
+      if (!queue.size) unschedule();
     },
   };
   hiders.set(calendar, hider);

@@ -403,7 +403,7 @@ describe('removeEvent without a match', () => {
 });
 
 describe('paintFirst', () => {
-  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 5)));
+  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 150)));
   const rules = () =>
     [...((document.querySelector('style[data-nostale]') as HTMLStyleElement | null)?.sheet?.cssRules ?? [])].map((r) => r.cssText);
 
@@ -464,7 +464,7 @@ describe('paintFirst', () => {
 });
 
 describe('paintFirst: auto, batched, scoped', () => {
-  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 5)));
+  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 150)));
   const nodeOf = (root: ParentNode, id: string) => root.querySelector(`[data-event-id="${id}"]`);
   const hiddenIn = (root: ParentNode, id: string) => {
     const node = nodeOf(root, id);
@@ -527,6 +527,30 @@ describe('paintFirst: auto, batched, scoped', () => {
     y!.remove();
     expect(renders).toBe(counted + 2);
   });
+
+  it('removals spaced within paintFirstDelay, each painted, share one render; spaced wider, each has its own', async () => {
+    let renders = 0;
+    const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    for (const [delay, expected] of [
+      [400, 1],
+      [0, 3],
+    ] as const) {
+      const t = await setup({ paintFirst: true, adapter: { paintFirstDelay: delay }, calendar: { eventsSet: () => void renders++ } });
+      const victims = t.visible.slice(0, 3);
+      const before = renders;
+      const done: Promise<unknown>[] = [];
+      for (const victim of victims) {
+        done.push(t.adapter.removeEvent(t.calendar, victim));
+        await frame();
+        expect(hiddenIn(t.el, victim) || !t.inDom(victim)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay + 100));
+      expect({ delay, renders: renders - before }).toEqual({ delay, renders: expected });
+      expect(victims.map((id) => t.shown(id))).toEqual([0, 0, 0]);
+      await Promise.all(done);
+    }
+  }, 30_000);
 
   it('hides the event only in its own calendar: the same id in a second calendar stays visible', async () => {
     const t = await setup({ paintFirst: true });

@@ -244,7 +244,7 @@ const scenarios = {
     const atOnce = { hidden: getComputedStyle(node).display === 'none', inStore: view.shown(victim) };
     await nextFrame();
     const hiddenAtFrame = getComputedStyle(node).display === 'none' || !node.isConnected;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const afterPaint = { inStore: view.shown(victim), inDom: view.inDom(victim) };
     held.hold.open();
     const result = await done;
@@ -332,7 +332,7 @@ const scenarios = {
     const done = view.adapter.removeEvent(view.calendar, victim);
     const atOnce = { inStore: view.shown(victim), hidden: view.hidden(victim), inDom: view.inDom(victim) };
     await nextFrame();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     await done;
     return { count, atOnce, after: view.shown(victim) };
   },
@@ -357,7 +357,7 @@ const scenarios = {
     const atOnce = victims.map((id) => ({ inStore: view.shown(id), hidden: view.hidden(id) }));
     await nextFrame();
     const atFrame = victims.map((id) => view.hidden(id) || !view.inDom(id));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     await Promise.all(done);
     return { atOnce, atFrame, renders: renders - before, batches, after: victims.map((id) => view.shown(id)) };
   },
@@ -374,7 +374,7 @@ const scenarios = {
     const done = first.adapter.removeEvent(first.calendar, victim);
     await nextFrame();
     const atFrame = { first: first.hidden(victim), second: second.hidden(victim), secondInDom: second.inDom(victim) };
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const afterPaint = {
       first: first.shown(victim),
       second: second.shown(victim),
@@ -406,7 +406,7 @@ const scenarios = {
     await nextFrame();
     const atFrame = { hidden: view.hidden(victim), inStore: view.shown(victim), height: node.getBoundingClientRect().height };
     const styleInShadow = root.querySelector('style[data-nostale]') !== null;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const afterPaint = { inStore: view.shown(victim), inDom: view.inDom(victim) };
     held.hold.open();
     await done;
@@ -423,7 +423,7 @@ const scenarios = {
     const atOnce = { inStore: view.shown('local-1'), hidden: view.hidden('local-1') };
     await nextFrame();
     const atFrame = view.hidden('local-1') || !view.inDom('local-1');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const result = await done;
     return { classed, atOnce, atFrame, after: { inStore: view.shown('local-1'), inDom: view.inDom('local-1') }, result };
   },
@@ -439,7 +439,7 @@ const scenarios = {
       (e: unknown) => e,
     );
     await nextFrame();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const removed = view.shown(victim);
     held.hold.open();
     const error = describeError(await done);
