@@ -75,15 +75,53 @@ export interface CalendarSourceOptions<T = EventInputLike> {
   /**
    * Scope of the feed, when no client route gives it one. All ranges share it, so one version
    * change makes every range stale at once.
+   *
+   * @default the scope of the client route matching the URL
+   * @example
+   * ```ts
+   * scope: 'calendar:alice'
+   * ```
    */
   scope?: string;
-  /** Turns a feed item into a FullCalendar event. Default: the item as is. */
+  /**
+   * Turns a feed item into a FullCalendar event.
+   *
+   * @default the item as is
+   * @example
+   * ```ts
+   * map: (item: Row) => ({ id: String(item.pk), title: item.name, start: item.starts_at })
+   * ```
+   */
   map?: (item: T) => EventInputLike;
-  /** Where the array lives when the feed answers an object. Default `items`. */
+  /**
+   * Where the array lives when the feed answers an object.
+   *
+   * @default 'items'
+   * @example
+   * ```ts
+   * key: 'results' // Django REST framework pagination
+   * ```
+   */
   key?: string;
-  /** FullCalendar source id. */
+  /**
+   * FullCalendar source id (`event.source.id`).
+   *
+   * @default none
+   * @example
+   * ```ts
+   * id: 'calendar-alice'
+   * ```
+   */
   id?: string;
-  /** Extra options for `client.get` (headers, timeout, …). */
+  /**
+   * Extra options for `client.get` (headers, timeout, …).
+   *
+   * @default none
+   * @example
+   * ```ts
+   * get: { headers: { Accept: 'application/json' } }
+   * ```
+   */
   get?: GetOptions;
   /**
    * Whether `removeEvent` hides the event with a CSS rule at once and leaves FullCalendar's own
@@ -243,19 +281,55 @@ export interface RemoveEventOptions {
   /**
    * The server delete, e.g. through `client.mutate`. Gets the id to delete: the event's own id
    * when exactly one event was found, else the id asked for.
+   *
+   * @example
+   * ```ts
+   * mutate: (id) => client.mutate({ scope, request: { url: `/api/events/${id}`, method: 'DELETE' }, optimistic: removeItem(id) })
+   * ```
    */
   mutate: (id: string) => Promise<unknown>;
-  /** The source whose index finds the event. Without it only an exact `getEventById` is tried. */
+  /**
+   * The source whose index finds the event, and whose `paintFirst` applies. Without it only an
+   * exact `getEventById` is tried, and the removal is never deferred.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * removeEvent(calendar, '42', { source, mutate });
+   * ```
+   */
   source?: CalendarSource;
-  /** Whether `wanted` names the event with id `eventId`. Default: see {@link findEventIds}. */
+  /**
+   * Whether `wanted` names the event with id `eventId`.
+   *
+   * @default the rules of {@link findEventIds}
+   * @example
+   * ```ts
+   * matcher: (wanted, eventId) => eventId === `task:${wanted}`
+   * ```
+   */
   matcher?: (wanted: string, eventId: string) => boolean;
   /**
    * When a bare id names several events (`42` → `work-item-42` and `staff-task-42`):
-   * `refetch` (default) removes none of them at once, since hiding the wrong one is worse than
-   * waiting, and refetches after the server answered; `remove-all` removes every match.
+   * `refetch` removes none of them at once, since hiding the wrong one is worse than waiting,
+   * and refetches after the server answered; `remove-all` removes every match.
+   *
+   * @default 'refetch'
+   * @example
+   * ```ts
+   * ambiguous: 'remove-all'
+   * ```
    */
   ambiguous?: 'refetch' | 'remove-all';
-  /** Told of a failed delete after the event is back; the promise rejects as well. */
+  /**
+   * Told of a failed delete after the event is back; the promise rejects as well.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * onError: (error) => toast(String(error))
+   * ```
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -542,13 +616,53 @@ function afterPaint(work: () => void): () => void {
 }
 
 export interface CalendarAdapterOptions<T = EventInputLike> extends CalendarSourceOptions<T> {
-  /** The feed's scope: the delete's optimistic layer and version move apply to it. */
+  /**
+   * The feed's scope: the delete's optimistic layer and version move apply to it.
+   *
+   * @example
+   * ```ts
+   * scope: 'calendar:alice'
+   * ```
+   */
   scope: string;
-  /** URL of the server delete for an event id. */
+  /**
+   * URL of the server delete for an event id.
+   *
+   * @example
+   * ```ts
+   * deleteUrl: (id) => `/api/users/alice/events/${encodeURIComponent(id)}`
+   * ```
+   */
   deleteUrl: (id: string) => string;
-  /** How cached feed items name their id (for the tombstone), and how ids match. */
+  /**
+   * How cached feed items name their id (for the tombstone), and how ids match.
+   *
+   * @default `{}`: items under `items` (or the array itself), named by their `id`
+   * @example
+   * ```ts
+   * list: { key: 'results', idOf: (item) => (item as { pk: number }).pk }
+   * ```
+   */
   list?: ListOptions;
+  /**
+   * See {@link RemoveEventOptions.matcher}.
+   *
+   * @default the rules of {@link findEventIds}
+   * @example
+   * ```ts
+   * matcher: (wanted, eventId) => eventId === `task:${wanted}`
+   * ```
+   */
   matcher?: RemoveEventOptions['matcher'];
+  /**
+   * See {@link RemoveEventOptions.ambiguous}.
+   *
+   * @default 'refetch'
+   * @example
+   * ```ts
+   * ambiguous: 'remove-all'
+   * ```
+   */
   ambiguous?: RemoveEventOptions['ambiguous'];
   /**
    * Request options for the delete (headers such as a CSRF token, `credentials`, …), or a
