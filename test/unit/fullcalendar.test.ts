@@ -24,6 +24,10 @@ import { API, gate, makeClient, useServer, holdDelete as holdOneDelete } from '.
 
 const server = useServer();
 
+// Each test mounts a real FullCalendar in happy-dom and renders it several times: seconds on a
+// loaded machine, past the 5 s default.
+vi.setConfig({ testTimeout: 20_000 });
+
 const TODAY = new Date('2024-05-15T12:00:00Z');
 const SCOPE = 'calendar:alice';
 const routes: Route[] = [{ match: '/api/users/:user/events*', scope: 'calendar:{user}' }];
