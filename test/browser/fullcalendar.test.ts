@@ -154,6 +154,7 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
   it('works for a calendar inside a shadow root', async () => {
     const page = await openPage();
     const result = await run(page, 'shadow');
+    await screenshot(page, 'fullcalendar/shadow-root');
     // FullCalendar laid the event out inside the shadow root, and the rule reached it there.
     expect(result.height).toBeGreaterThan(0);
     expect(result.styleInShadow).toBe(true);
