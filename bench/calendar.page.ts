@@ -1,66 +1,110 @@
 /**
- * Runs in Chromium (bundled by bench/calendar.bench.ts): a FullCalendar month view holding N
- * events from a nostale `calendarSource`, and optimistic removal of one event timed two ways:
- * `removeEvent` (index lookup, `getEventById`, `remove()`) and the usual
- * `calendar.getEvents().find(...)` followed by `remove()`. Same calendar, same run, alternating.
+ * Runs in Chromium (bundled by bench/calendar.bench.ts): a FullCalendar month view fed by a
+ * range-limited feed (the server holds 10,000 events over 13 months and answers only those of
+ * the visible six weeks, about 1,050), read through a nostale `calendarSource` with its default
+ * `paintFirst: 'auto'`. Each round times, interleaved in rotating order:
+ *
+ * - `paintFirst`: one `removeEvent` (hidden by a CSS rule, FullCalendar's `remove()` after the paint);
+ * - `plain`: `getEventById(id).remove()`, what a removal inside the call costs (context);
+ * - `five`: five `removeEvent` calls in separate tasks 20 ms apart.
+ *
+ * Main-thread blocking is observed with a MessageChannel ping loop running through each window:
+ * a gap between two pings is a task (or a frame's rendering) that held the thread. The Long
+ * Tasks API only reports tasks of 50 ms and more, so it serves as a cross-check.
  */
 import { Calendar } from '@fullcalendar/core';
 import dayGridPlugin from '@fullcalendar/daygrid';
-import { calendarSource, findEventIds, removeEvent } from '../src/fullcalendar';
+import { calendarSource, removeEvent } from '../src/fullcalendar';
 import { createClient } from '../src/index';
 
-export interface SizeResult {
-  events: number;
-  paintFirst: boolean;
-  /** Event elements mounted in the month grid (dayMaxEvents keeps the overflow hidden). */
+export interface Sample {
+  /** ms of main-thread work from the call to the first task after the next paint: call + that frame's rendering. */
+  firstFrame: number;
+  /** Whether the event was hidden or gone at that task (for `five`: those removed by then). */
+  goneAtFrame: boolean;
+  /** Longest main-thread block (ms) within the window after the call. */
+  longest: number;
+  /** Main-thread ms blocked in the window: the sum of ping gaps over 1 ms (preemption included). */
+  busy: number;
+  /** ms spent in the removal's own calls plus FullCalendar's deferred `batchRendering` flush in the window. */
+  work: number;
+  /** Long Tasks API entries (≥ 50 ms) starting in the window. */
+  longTasks: number;
+  /** FullCalendar renders in the window (`eventsSet` calls) and `batchRendering` calls. */
+  renders: number;
+  batches: number;
+  /** Whether FullCalendar still held the event right after the call (the removal was deferred). */
+  deferred: boolean;
+}
+
+export interface CalendarBenchResult {
+  /** Events the server holds, and those the range-limited feed handed to the calendar. */
+  total: number;
+  held: number;
+  /** Event elements mounted in the month grid. */
   rendered: number;
-  /** ms per removal (the synchronous part of the call), one sample per repetition. */
-  ours: number[];
-  baseline: number[];
-  /** ms per lookup alone (no remove), averaged over a batch. */
-  lookupOurs: number;
-  lookupBaseline: number;
-  /** ms the call itself takes (the event is gone from the DOM, or hidden, when it returns). */
-  untilDom: number[];
-  /**
-   * Main-thread ms the removal costs before its frame is on screen: the call plus the style,
-   * layout and paint work of the first frame after it (rAF callback → first task after the paint).
-   */
-  frameWork: number[];
-  /** ms from the call until the first task after the next paint. */
-  untilPainted: number[];
-  /** Whether the event was gone or hidden in the first frame painted after the call, every time. */
-  goneByNextFrame: boolean;
+  windowMs: number;
+  /** Windows extended past `windowMs` to take in a deferred render that came later. */
+  extended: number;
+  samples: Record<'paintFirst' | 'plain' | 'five', Sample[]>;
 }
 
 const KINDS = ['work-item', 'coordination-event', 'staff-task'];
 const DAY = 86_400_000;
 const FROM = Date.UTC(2024, 2, 1);
 
-/** N events over ~13 months around May 2024: a six-week view shows about a tenth of them. */
+/** N events over 400 days from March 2024: a six-week view shows about a tenth of them. */
 function generate(count: number) {
   return Array.from({ length: count }, (_, i) => {
     const day = FROM + (i % 400) * DAY;
     const allDay = i % 50 === 0;
     const start = allDay ? new Date(day).toISOString().slice(0, 10) : new Date(day + (8 + (i % 9)) * 3_600_000).toISOString();
-    return { id: `${KINDS[i % 3]}-${i + 1}`, title: `Event ${i + 1}`, start, allDay };
+    return { id: `${KINDS[i % 3]}-${i + 1}`, title: `Event ${i + 1}`, start, allDay, at: day };
   });
 }
 
 const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measure(count: number, reps: number, paintFirst: boolean): Promise<SizeResult> {
-  const body = JSON.stringify(generate(count));
+/** Pings the event loop until stopped; returns the handler start times. */
+function pingLoop(): { stop: () => number[] } {
+  const channel = new MessageChannel();
+  const times: number[] = [performance.now()];
+  let running = true;
+  channel.port1.onmessage = () => {
+    times.push(performance.now());
+    if (running) channel.port2.postMessage(0);
+  };
+  channel.port2.postMessage(0);
+  return {
+    stop: () => {
+      running = false;
+      channel.port1.close();
+      return times;
+    },
+  };
+}
+
+async function run(options: { total: number; reps: number; windowMs: number; spacing: number }): Promise<CalendarBenchResult> {
+  const SPACING = options.spacing;
+  const all = generate(options.total);
   const client = createClient({
-    fetch: async () => new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } }),
+    fetch: async (input) => {
+      // The range-limited feed: only events starting in [start, end).
+      const url = new URL(String(input instanceof Request ? input.url : input), location.href);
+      const start = Date.parse(url.searchParams.get('start')!);
+      const end = Date.parse(url.searchParams.get('end')!);
+      const body = JSON.stringify(all.filter((e) => e.at >= start && e.at < end).map(({ at: _, ...event }) => event));
+      return new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } });
+    },
   });
   const source = calendarSource(client, {
-    paintFirst,
-    url: ({ start, end }) => `/feed?start=${start.toISOString()}&end=${end.toISOString()}`,
+    url: ({ start, end }) => `/feed?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`,
   });
   const el = document.getElementById('calendar')!;
   let resolveLoaded!: () => void;
   const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
+  let renders = 0;
   const calendar = new Calendar(el, {
     plugins: [dayGridPlugin],
     initialView: 'dayGridMonth',
@@ -69,124 +113,184 @@ async function measure(count: number, reps: number, paintFirst: boolean): Promis
     dayMaxEvents: true,
     eventSources: [source],
     loading: (isLoading) => isLoading || resolveLoaded(),
+    eventsSet: () => void renders++,
     eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
   });
   calendar.render();
   await loaded;
   await nextFrame();
+  let batches = 0;
+  /** ms inside removeEvent calls and batchRendering flushes, for the sample's `work`. */
+  let workMs = 0;
+  const batchRendering = calendar.batchRendering.bind(calendar);
+  let flushedAt = 0;
+  let extended = 0;
+  calendar.batchRendering = (work) => {
+    batches++;
+    const t0 = performance.now();
+    batchRendering(work);
+    flushedAt = performance.now();
+    workMs += flushedAt - t0;
+  };
+
+  const longTasks: PerformanceEntry[] = [];
+  new PerformanceObserver((list) => longTasks.push(...list.getEntries())).observe({ type: 'longtask', buffered: false });
 
   // Targets the user can see (and click): rendered in the grid, not behind "+n more".
   const targets = [...el.querySelectorAll('[data-event-id]')].map((node) => node.getAttribute('data-event-id')!);
   const visible = (id: string) => {
-    const node = el.querySelector(`[data-event-id="${id}"]`);
+    const node = el.querySelector(`[data-event-id="${CSS.escape(id)}"]`);
     return node !== null && getComputedStyle(node).display !== 'none';
   };
   const restore = new Error('restore');
-  // paintFirst removals take less than the timer's 0.1 ms resolution: time them in batches.
-  const batch = paintFirst ? 10 : 1;
-  const ours = async (first: number) => {
-    const ids = Array.from({ length: batch }, (_, i) => targets[(first + i) % targets.length]!);
-    const t0 = performance.now();
-    // Failing on purpose: the rollback puts the events back (outside the timing) for the next round.
-    const done = ids.map((id) => removeEvent(calendar, id, { source, mutate: () => Promise.reject(restore) }));
-    const elapsed = (performance.now() - t0) / batch;
-    await Promise.all(done.map((d) => d.catch(() => undefined)));
-    return elapsed;
-  };
-  const baseline = async (id: string) => {
-    const t0 = performance.now();
-    const event = calendar.getEvents().find((e) => e.id === id)!;
-    event.remove();
-    const elapsed = performance.now() - t0;
-    calendar.addEvent(event.toPlainObject(), event.source ?? undefined);
-    return elapsed;
-  };
 
-  for (let i = 0; i < 5; i++) {
-    await ours(i);
-    await baseline(targets[i % targets.length]!);
-  }
-  const result: SizeResult = {
-    events: count,
-    paintFirst,
-    rendered: targets.length,
-    ours: [],
-    baseline: [],
-    lookupOurs: 0,
-    lookupBaseline: 0,
-    untilDom: [],
-    frameWork: [],
-    untilPainted: [],
-    goneByNextFrame: true,
-  };
-  for (let rep = 0; rep < reps; rep++) {
-    const index = (rep * 7) % targets.length;
-    const id = targets[index]!;
-    // Alternate which goes first, so neither always runs on a freshly collected heap.
-    if (rep % 2) {
-      result.baseline.push(await baseline(id));
-      result.ours.push(await ours(index));
-    } else {
-      result.ours.push(await ours(index));
-      result.baseline.push(await baseline(id));
-    }
-  }
-
-  const lookups = 200;
-  let t0 = performance.now();
-  for (let i = 0; i < lookups; i++) {
-    const id = targets[i % targets.length]!;
-    calendar.getEventById(findEventIds(source, id)[0]!);
-  }
-  result.lookupOurs = (performance.now() - t0) / lookups;
-  t0 = performance.now();
-  for (let i = 0; i < lookups; i++) {
-    const id = targets[i % targets.length]!;
-    calendar.getEvents().find((e) => e.id === id);
-  }
-  result.lookupBaseline = (performance.now() - t0) / lookups;
-
-  for (let rep = 0; rep < Math.min(reps, 20); rep++) {
-    const id = targets[(rep * 11) % targets.length]!;
+  /**
+   * Starts `act` at the start of a frame's script (as an input handler would run), then
+   * observes the frame after it and a `windowMs` window. `act` returns the ids it removed and
+   * a function undoing the removal, called after the window.
+   */
+  async function observe(act: () => { ids: string[]; undo: () => Promise<void> }, deferredRender: boolean): Promise<Sample> {
     await nextFrame();
-    // The delete stays pending until the frame was checked; failing it then restores the event.
-    let fail!: (error: Error) => void;
-    const pending = new Promise<never>((_, reject) => (fail = reject));
-    // Registered before the call, so in the next frame this callback runs first and its timer
-    // runs right after the paint, before anything the removal scheduled for after the paint.
+    await sleep(0);
+    const ping = pingLoop();
+    const renders0 = renders;
+    const batches0 = batches;
+    workMs = 0;
     let frameStart = 0;
     let painted = 0;
-    let goneAtPaint = false;
+    let goneAtFrame = false;
+    let ids: string[] = [];
+    // Registered before the call, so in the next frame this runs first and its timer runs right
+    // after the paint, before anything the removal scheduled for after the paint.
     const paint = new Promise<void>((resolve) =>
       requestAnimationFrame(() => {
         frameStart = performance.now();
         setTimeout(() => {
           painted = performance.now();
-          goneAtPaint = !visible(id);
+          // The ids removed by then (of five spread removals, the first ones).
+          goneAtFrame = ids.every((id) => !visible(id));
           resolve();
         }, 0);
       }),
     );
     const start = performance.now();
-    const done = removeEvent(calendar, id, { source, mutate: () => pending });
+    const acted = act();
+    ids = acted.ids;
     const call = performance.now() - start;
+    workMs += call;
+    const deferred = ids.every((id) => calendar.getEventById(id) !== null);
     await paint;
-    result.untilDom.push(call);
-    result.frameWork.push(call + (painted - frameStart));
-    result.untilPainted.push(painted - start);
-    if (!goneAtPaint) result.goneByNextFrame = false;
-    fail(restore);
-    await done.catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await sleep(Math.max(0, options.windowMs - (performance.now() - start)));
+    // A loaded machine can push the deferred render past the window: the window then extends to
+    // it, so no sample leaves out the cost it is about.
+    while (deferredRender && batches === batches0 && performance.now() - start < 5_000) await sleep(10);
+    const end = Math.max(start + options.windowMs, batches > batches0 ? flushedAt + 1 : 0);
+    extended += end > start + options.windowMs ? 1 : 0;
+    // From the call on: the gap it starts holds the call itself.
+    const times = [start, ...ping.stop().filter((t) => t > start && t <= end)];
+    let longest = 0;
+    let busy = 0;
+    for (let i = 1; i < times.length; i++) {
+      const gap = times[i]! - times[i - 1]!;
+      longest = Math.max(longest, gap);
+      if (gap > 1) busy += gap;
+    }
+    const sample: Sample = {
+      firstFrame: call + (painted - frameStart),
+      goneAtFrame,
+      longest,
+      busy,
+      work: workMs,
+      longTasks: longTasks.filter((e) => e.startTime >= start && e.startTime <= end).length,
+      renders: renders - renders0,
+      batches: batches - batches0,
+      deferred,
+    };
+    await acted.undo();
+    await sleep(50);
+    return sample;
   }
+
+  const viaRemoveEvent = (ids: string[], spread: boolean) => {
+    let fail!: () => void;
+    const pending = new Promise<never>((_, reject) => (fail = () => reject(restore)));
+    const done: Promise<unknown>[] = [];
+    const called: string[] = [];
+    const call = (id: string, timed: boolean) => {
+      called.push(id);
+      const t0 = performance.now();
+      done.push(removeEvent(calendar, id, { source, mutate: () => pending }).catch(() => undefined));
+      if (timed) workMs += performance.now() - t0;
+    };
+    let last: Promise<void> = Promise.resolve();
+    if (spread) {
+      // Separate tasks `spacing` ms apart, as quick clicks or key repeats would be.
+      // The first is timed by observe() with the rest of the act.
+      call(ids[0]!, false);
+      last = new Promise((resolve) => {
+        let next = 1;
+        const tick = () => {
+          call(ids[next++]!, true);
+          if (next < ids.length) setTimeout(tick, SPACING);
+          else resolve();
+        };
+        setTimeout(tick, SPACING);
+      });
+    } else for (const id of ids) call(id, false);
+    return {
+      ids: called,
+      undo: async () => {
+        await last;
+        fail();
+        await Promise.all(done);
+      },
+    };
+  };
+  const contestants = {
+    paintFirst: (i: number) => observe(() => viaRemoveEvent([targets[i % targets.length]!], false), true),
+    five: (i: number) =>
+      observe(
+        () =>
+          viaRemoveEvent(
+            Array.from({ length: 5 }, (_, k) => targets[(i + k * 3) % targets.length]!),
+            true,
+          ),
+        true,
+      ),
+    plain: (i: number) =>
+      observe(() => {
+        const event = calendar.getEventById(targets[i % targets.length]!)!;
+        const snapshot = event.toPlainObject();
+        const from = event.source;
+        event.remove();
+        return {
+          ids: [snapshot.id as string],
+          undo: async () => void calendar.addEvent(snapshot, from ?? undefined),
+        };
+      }, false),
+  };
+  const names = Object.keys(contestants) as (keyof typeof contestants)[];
+  const samples: CalendarBenchResult['samples'] = { paintFirst: [], plain: [], five: [] };
+  // Warm-up, thrown away.
+  for (let i = 0; i < 2; i++) for (const name of names) await contestants[name](i * 7);
+  extended = 0;
+  for (let rep = 0; rep < options.reps; rep++) {
+    // Rotate the order every round, so no side always runs first.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + rep) % names.length]!;
+      samples[name].push(await contestants[name](rep * 7 + 11));
+    }
+  }
+  const result: CalendarBenchResult = {
+    total: options.total,
+    held: calendar.getEvents().length,
+    rendered: targets.length,
+    windowMs: options.windowMs,
+    extended,
+    samples,
+  };
   calendar.destroy();
   return result;
-}
-
-async function run(options: { sizes: number[]; reps: number }): Promise<SizeResult[]> {
-  const results: SizeResult[] = [];
-  for (const paintFirst of [false, true]) for (const size of options.sizes) results.push(await measure(size, options.reps, paintFirst));
-  return results;
 }
 
 (window as unknown as { runCalendarBench: typeof run }).runCalendarBench = run;

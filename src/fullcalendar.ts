@@ -32,6 +32,8 @@ export interface CalendarEventLike {
   readonly id: string;
   /** The event's source, handed back to `addEvent` on rollback; `null` for events added without one. */
   readonly source: unknown;
+  /** The event's own class names (not those of the `eventClassNames` option). */
+  readonly classNames?: readonly string[];
   remove(): void;
   toPlainObject(): Record<string, unknown>;
 }
@@ -41,6 +43,16 @@ export interface CalendarLike {
   getEventById(id: string): CalendarEventLike | null;
   addEvent(event: Record<string, unknown>, source?: unknown): unknown;
   refetchEvents(): void;
+  /**
+   * The element the calendar renders into (FullCalendar's `calendar.el`). `paintFirst` scopes its
+   * hide rule to it, and puts the rule in its root node (the document or a shadow root); without
+   * it, removals are never deferred.
+   */
+  readonly el?: Element;
+  /** Runs `work` and renders once after it: deferred removals of one frame share one render. */
+  batchRendering?(work: () => void): void;
+  /** Read to see whether the `eventClassNames` option is {@link hideClassNames}. */
+  getOption?(name: string): unknown;
 }
 
 /** A function event source: pass it in `eventSources` (or its `events` as the `events` option). */
@@ -63,30 +75,107 @@ export interface CalendarSourceOptions<T = EventInputLike> {
   /**
    * Scope of the feed, when no client route gives it one. All ranges share it, so one version
    * change makes every range stale at once.
+   *
+   * @default the scope of the client route matching the URL
+   * @example
+   * ```ts
+   * scope: 'calendar:alice'
+   * ```
    */
   scope?: string;
-  /** Turns a feed item into a FullCalendar event. Default: the item as is. */
+  /**
+   * Turns a feed item into a FullCalendar event.
+   *
+   * @default the item as is
+   * @example
+   * ```ts
+   * map: (item: Row) => ({ id: String(item.pk), title: item.name, start: item.starts_at })
+   * ```
+   */
   map?: (item: T) => EventInputLike;
-  /** Where the array lives when the feed answers an object. Default `items`. */
+  /**
+   * Where the array lives when the feed answers an object.
+   *
+   * @default 'items'
+   * @example
+   * ```ts
+   * key: 'results' // Django REST framework pagination
+   * ```
+   */
   key?: string;
-  /** FullCalendar source id. */
+  /**
+   * FullCalendar source id (`event.source.id`).
+   *
+   * @default none
+   * @example
+   * ```ts
+   * id: 'calendar-alice'
+   * ```
+   */
   id?: string;
-  /** Extra options for `client.get` (headers, timeout, …). */
+  /**
+   * Extra options for `client.get` (headers, timeout, …).
+   *
+   * @default none
+   * @example
+   * ```ts
+   * get: { headers: { Accept: 'application/json' } }
+   * ```
+   */
   get?: GetOptions;
   /**
-   * Makes `removeEvent` hide the event with a CSS rule at once and leave FullCalendar's own
-   * removal, which re-renders the whole view (tens of ms with thousands of events), to the task
-   * after the next paint. The removal is then visible in the next frame however many events the
-   * calendar holds, but `getEventById` still finds the event until that task ran. For it, every
-   * event gets a `nostale-…` class. Needs a `document`; default false.
+   * Whether `removeEvent` hides the event with a CSS rule at once and leaves FullCalendar's own
+   * removal, which re-renders the whole view (tens of ms with thousands of events), to the first
+   * task after the next paint. The removal is then on screen in the next frame however many
+   * events the calendar holds, but `getEventById` still finds the event until that task ran.
+   * Removals made before that task (see `paintFirstDelay`) share one render, through
+   * `calendar.batchRendering`.
    *
+   * - `'auto'`: when the source's latest answer held at least `paintFirstThreshold` events.
+   * - `true`: always. `false`: never; `remove()` runs inside the call.
+   *
+   * The source adds a `nostale-…` class to each of its events so the rule can find them. Events
+   * added with `calendar.addEvent` are hidden the same way when they carry the class: pass
+   * {@link hideClassNames} as the calendar's `eventClassNames` option (it covers every event);
+   * other events are removed at once. Needs a `document` and the calendar's `el`.
+   *
+   * @default 'auto'
    * @example
    * ```ts
    * calendarSource(client, { url, scope, paintFirst: true });
    * ```
    */
-  paintFirst?: boolean;
+  paintFirst?: boolean | 'auto';
+  /**
+   * With `paintFirst: 'auto'`, the number of events in the source's latest answer from which
+   * removals are deferred. FullCalendar's re-render costs time with every event the calendar holds
+   * (most with those in the visible range); at about this many a plain removal stops fitting a
+   * 16 ms frame on a mid-range phone.
+   *
+   * @default 500
+   * @example
+   * ```ts
+   * calendarSource(client, { url, scope, paintFirstThreshold: 200 });
+   * ```
+   */
+  paintFirstThreshold?: number;
+  /**
+   * With `paintFirst`, how long FullCalendar's deferred `remove()` waits after the latest removal
+   * (and at least until the next paint). Removals within it share one render: a user deleting
+   * several events in a row pays the re-render once, after the last one, instead of between
+   * each. Until then `getEventById` still finds the events and "+n more" counts include them.
+   *
+   * @default 100
+   * @example
+   * ```ts
+   * calendarSource(client, { url, scope, paintFirstDelay: 0 }); // right after the next paint
+   * ```
+   */
+  paintFirstDelay?: number;
 }
+
+/** The default of {@link CalendarSourceOptions.paintFirstThreshold}. */
+export const PAINT_FIRST_THRESHOLD = 500;
 
 /** What the source knows of the events it last handed to FullCalendar. */
 interface SourceState {
@@ -95,7 +184,9 @@ interface SourceState {
   aliases: Map<string, string[]> | undefined;
   /** Number of the latest fetch: FullCalendar keeps only the latest answer, so do we. */
   latest: number;
+  /** Whether the latest answer's events carry the hide class, so removals may be deferred. */
   paintFirst: boolean;
+  delay: number;
 }
 
 const states = new WeakMap<CalendarSource, SourceState>();
@@ -117,8 +208,11 @@ export function calendarSource<T = EventInputLike>(client: Client, options: Cale
     ids: new Set(),
     aliases: undefined,
     latest: 0,
-    paintFirst: !!options.paintFirst && typeof document !== 'undefined',
+    paintFirst: false,
+    delay: options.paintFirstDelay ?? 100,
   };
+  const mode = options.paintFirst ?? 'auto';
+  const threshold = options.paintFirstThreshold ?? PAINT_FIRST_THRESHOLD;
   const source: CalendarSource = {
     events(info, success, failure) {
       const fetch = ++state.latest;
@@ -129,8 +223,10 @@ export function calendarSource<T = EventInputLike>(client: Client, options: Cale
           const items = listOf(data, options.key);
           if (!items) return failure(new TypeError(`Feed is not a list: ${options.url(range)}`));
           let events = options.map ? items.map((item) => options.map!(item as T)) : (items as EventInputLike[]);
-          if (state.paintFirst) events = events.map(withHideClass);
+          const paintFirst = typeof document !== 'undefined' && (mode === 'auto' ? events.length >= threshold : mode);
+          if (paintFirst) events = events.map(withHideClass);
           if (fetch === state.latest) {
+            state.paintFirst = paintFirst;
             state.ids = new Set();
             for (const event of events) if (event.id !== undefined && event.id !== null) state.ids.add(String(event.id));
             state.aliases = undefined;
@@ -185,19 +281,55 @@ export interface RemoveEventOptions {
   /**
    * The server delete, e.g. through `client.mutate`. Gets the id to delete: the event's own id
    * when exactly one event was found, else the id asked for.
+   *
+   * @example
+   * ```ts
+   * mutate: (id) => client.mutate({ scope, request: { url: `/api/events/${id}`, method: 'DELETE' }, optimistic: removeItem(id) })
+   * ```
    */
   mutate: (id: string) => Promise<unknown>;
-  /** The source whose index finds the event. Without it only an exact `getEventById` is tried. */
+  /**
+   * The source whose index finds the event, and whose `paintFirst` applies. Without it only an
+   * exact `getEventById` is tried, and the removal is never deferred.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * removeEvent(calendar, '42', { source, mutate });
+   * ```
+   */
   source?: CalendarSource;
-  /** Whether `wanted` names the event with id `eventId`. Default: see {@link findEventIds}. */
+  /**
+   * Whether `wanted` names the event with id `eventId`.
+   *
+   * @default the rules of {@link findEventIds}
+   * @example
+   * ```ts
+   * matcher: (wanted, eventId) => eventId === `task:${wanted}`
+   * ```
+   */
   matcher?: (wanted: string, eventId: string) => boolean;
   /**
    * When a bare id names several events (`42` → `work-item-42` and `staff-task-42`):
-   * `refetch` (default) removes none of them at once, since hiding the wrong one is worse than
-   * waiting, and refetches after the server answered; `remove-all` removes every match.
+   * `refetch` removes none of them at once, since hiding the wrong one is worse than waiting,
+   * and refetches after the server answered; `remove-all` removes every match.
+   *
+   * @default 'refetch'
+   * @example
+   * ```ts
+   * ambiguous: 'remove-all'
+   * ```
    */
   ambiguous?: 'refetch' | 'remove-all';
-  /** Told of a failed delete after the event is back; the promise rejects as well. */
+  /**
+   * Told of a failed delete after the event is back; the promise rejects as well.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * onError: (error) => toast(String(error))
+   * ```
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -213,6 +345,12 @@ interface Snapshot {
   source: unknown;
 }
 
+/** Removals waiting for the task after the paint, with what their rollback needs. */
+interface Deferred {
+  ids: string[];
+  snapshots: Snapshot[];
+}
+
 const inFlight = new WeakMap<CalendarLike, Map<string, Promise<RemoveEventResult>>>();
 
 /**
@@ -221,6 +359,10 @@ const inFlight = new WeakMap<CalendarLike, Map<string, Promise<RemoveEventResult
  * it twice), `onError` is told and the promise rejects. When no event matches, nothing is removed
  * and the calendar refetches after the delete. A second call for the same id while the first is
  * pending returns the same promise.
+ *
+ * With the source's `paintFirst` in effect, the event is hidden by a CSS rule instead and
+ * FullCalendar's `remove()` runs after the next paint and `paintFirstDelay`, one render for all
+ * removals made meanwhile.
  *
  * @example
  * ```ts
@@ -241,31 +383,26 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
   const state = options.source && states.get(options.source);
   let ids = options.source ? findEventIds(options.source, wanted, options.matcher) : [];
   // Events added with addEvent are not in the index; an exact id may still find them.
-  if (!ids.length && calendar.getEventById(wanted)) ids = [wanted];
+  let added = false;
+  if (!ids.length && calendar.getEventById(wanted)) {
+    ids = [wanted];
+    added = true;
+  }
   const removable = ids.length === 1 || options.ambiguous === 'remove-all' ? ids : [];
   const snapshots: Snapshot[] = [];
-  const removeNow = (eventId: string) => {
-    const event = calendar.getEventById(eventId);
-    if (!event) return;
-    snapshots.push({ event: event.toPlainObject(), source: event.source });
-    event.remove();
-  };
-  let deferred: (() => void) | undefined;
-  let removed: string[];
-  if (state?.paintFirst && removable.length) {
-    for (const eventId of removable) hide(eventId);
-    deferred = afterPaint(() => {
-      deferred = undefined;
-      for (const eventId of removable) {
-        removeNow(eventId);
-        unhide(eventId);
-      }
-    });
-    removed = removable;
-  } else {
-    for (const eventId of removable) removeNow(eventId);
-    removed = snapshots.map((s) => String(s.event.id));
+  let deferred: Deferred | undefined;
+  const removed: string[] = [];
+  const hider = state?.paintFirst && removable.length ? hiderFor(calendar) : undefined;
+  for (const eventId of removable) {
+    // The source's events carry the hide class; one added by hand only when something gave it one.
+    if (hider && (!added || carriesHideClass(calendar, hider, eventId))) {
+      deferred ??= { ids: [], snapshots };
+      deferred.ids.push(eventId);
+      hider.hide(eventId);
+      removed.push(eventId);
+    } else if (snapshot(calendar, eventId, snapshots)) removed.push(eventId);
   }
+  if (deferred) hider!.defer(deferred, state!.delay);
   if (state) {
     for (const eventId of removed) state.ids.delete(eventId);
     state.aliases = undefined;
@@ -277,12 +414,8 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
     try {
       await options.mutate(ids.length === 1 ? ids[0]! : wanted);
     } catch (error) {
-      if (deferred) {
-        // FullCalendar never saw the removal: showing the event again is all there is to undo.
-        deferred();
-        deferred = undefined;
-        for (const eventId of removed) unhide(eventId);
-      }
+      // Still queued: FullCalendar never saw the removal, showing the event again is all there is to undo.
+      if (deferred) hider!.cancel(deferred);
       for (const { event, source } of snapshots) {
         // A refetch may already have brought it back from the server's data.
         if (calendar.getEventById(String(event.id))) continue;
@@ -307,11 +440,36 @@ export function removeEvent(calendar: CalendarLike, id: string | number, options
   return promise;
 }
 
+/** Removes the event from FullCalendar, keeping what puts it back; false when there is none. */
+function snapshot(calendar: CalendarLike, eventId: string, snapshots: Snapshot[]): boolean {
+  const event = calendar.getEventById(eventId);
+  if (!event) return false;
+  snapshots.push({ event: event.toPlainObject(), source: event.source });
+  event.remove();
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // paintFirst: hiding by class, so elements FullCalendar creates meanwhile are hidden too.
 
 /** A class naming one event id, injective: every character outside [A-Za-z0-9-] is escaped. */
 export const hideClass = (id: string): string => `nostale-${id.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
+
+/**
+ * FullCalendar's `eventClassNames` option giving every event its hide class, so `paintFirst`
+ * also defers removing events added with `calendar.addEvent` or from other sources. The source's
+ * own events carry the class without it.
+ *
+ * @example
+ * ```ts
+ * new Calendar(el, { eventSources: [source], eventClassNames: hideClassNames });
+ * // With class names of your own:
+ * new Calendar(el, { eventClassNames: (arg) => [...mine(arg), ...hideClassNames(arg)] });
+ * ```
+ */
+export function hideClassNames(arg: { event: { id: string } }): string[] {
+  return arg.event.id ? [hideClass(arg.event.id)] : [];
+}
 
 function withHideClass(event: EventInputLike): EventInputLike {
   if (event.id === undefined || event.id === null) return event;
@@ -320,33 +478,126 @@ function withHideClass(event: EventInputLike): EventInputLike {
   return { ...event, classNames: [...classNames, hideClass(String(event.id))] };
 }
 
-let sheet: CSSStyleSheet | undefined;
-const hidden = new Map<string, number>();
-
-function hide(id: string) {
-  const name = hideClass(id);
-  const count = hidden.get(name) ?? 0;
-  hidden.set(name, count + 1);
-  if (count) return;
-  // A sheet whose element left the document no longer applies (an app may reset <head>).
-  if (!sheet?.ownerNode?.isConnected) {
-    const style = document.createElement('style');
-    style.setAttribute('data-nostale', '');
-    document.head.append(style);
-    sheet = style.sheet!;
-  }
-  sheet.insertRule(`.${name}{display:none!important}`, sheet.cssRules.length);
+/** Whether the element of an event the source did not hand over would match the hide rule. */
+function carriesHideClass(calendar: CalendarLike, hider: Hider, eventId: string): boolean {
+  const name = hideClass(eventId);
+  if (calendar.getOption?.('eventClassNames') === hideClassNames) return true;
+  if (calendar.getEventById(eventId)?.classNames?.includes(name)) return true;
+  // A composed eventClassNames function: what it rendered tells.
+  return hider.el.querySelector(`.${name}`) !== null;
 }
 
-function unhide(id: string) {
-  const name = hideClass(id);
-  const count = hidden.get(name) ?? 0;
-  if (count > 1) return void hidden.set(name, count - 1);
-  hidden.delete(name);
-  const rules = sheet?.cssRules;
-  for (let i = (rules?.length ?? 0) - 1; i >= 0; i--) {
-    if ((rules![i] as CSSStyleRule).selectorText === `.${name}`) sheet!.deleteRule(i);
-  }
+/** One calendar's hide rules and its queue of removals for the task after the paint. */
+interface Hider {
+  el: Element;
+  hide(id: string): void;
+  /** Queues removals for the next flush (one render for all of them), `delay` ms after the latest. */
+  defer(removal: Deferred, delay: number): void;
+  /** Takes queued removals back and shows their events again. */
+  cancel(removal: Deferred): void;
+}
+
+const hiders = new WeakMap<CalendarLike, Hider>();
+/** The style element in each root node (the document, or a shadow root), shared by its calendars. */
+const sheets = new WeakMap<Node, HTMLStyleElement>();
+let calendars = 0;
+
+function hiderFor(calendar: CalendarLike): Hider | undefined {
+  const el = calendar.el;
+  if (!el || typeof document === 'undefined') return undefined;
+  const known = hiders.get(calendar);
+  if (known && known.el === el) return known;
+
+  // Scoped to this calendar: the same id in another calendar on the page stays visible.
+  let mark = el.getAttribute('data-nostale-calendar');
+  if (!mark) el.setAttribute('data-nostale-calendar', (mark = String(++calendars)));
+  const scope = `[data-nostale-calendar="${mark}"]`;
+  const counts = new Map<string, number>();
+  const queue = new Set<Deferred>();
+  // The flush waits for both: a paint since the latest removal, and `delay` ms of quiet.
+  let cancelPaint: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let painted = false;
+  let quiet = false;
+  const unschedule = () => {
+    cancelPaint?.();
+    cancelPaint = undefined;
+    clearTimeout(timer);
+    timer = undefined;
+  };
+
+  const sheet = (): CSSStyleSheet | undefined => {
+    // Rules in the document do not reach into a shadow root: the style goes in the calendar's root.
+    const root = el.getRootNode();
+    const shadow = typeof ShadowRoot !== 'undefined' && root instanceof ShadowRoot ? root : undefined;
+    let style = sheets.get(shadow ?? document);
+    // A style element that left its root no longer applies (an app may reset <head>).
+    if (!style?.isConnected) {
+      style = document.createElement('style');
+      style.setAttribute('data-nostale', '');
+      (shadow ?? document.head).append(style);
+      sheets.set(shadow ?? document, style);
+    }
+    return style.sheet ?? undefined;
+  };
+  const unhide = (id: string) => {
+    const name = hideClass(id);
+    const count = counts.get(name) ?? 0;
+    if (count > 1) return void counts.set(name, count - 1);
+    counts.delete(name);
+    const target = sheet();
+    const selector = `${scope} .${name}`;
+    const rules = target?.cssRules;
+    for (let i = (rules?.length ?? 0) - 1; i >= 0; i--) {
+      if ((rules![i] as CSSStyleRule).selectorText === selector) target!.deleteRule(i);
+    }
+  };
+  const flush = () => {
+    unschedule();
+    const removals = [...queue];
+    queue.clear();
+    const work = () => {
+      for (const removal of removals) for (const id of removal.ids) snapshot(calendar, id, removal.snapshots);
+    };
+    if (calendar.batchRendering) calendar.batchRendering(work);
+    else work();
+    // After FullCalendar rendered: the elements the rules hid are gone.
+    for (const removal of removals) for (const id of removal.ids) unhide(id);
+  };
+  const hider: Hider = {
+    el,
+    hide(id) {
+      const name = hideClass(id);
+      const count = counts.get(name) ?? 0;
+      counts.set(name, count + 1);
+      if (count) return;
+      const target = sheet();
+      target?.insertRule(`${scope} .${name}{display:none!important}`, target.cssRules.length);
+    },
+    defer(removal, delay) {
+      queue.add(removal);
+      unschedule();
+      painted = false;
+      quiet = false;
+      cancelPaint = afterPaint(() => {
+        cancelPaint = undefined;
+        painted = true;
+        if (quiet) flush();
+      });
+      timer = setTimeout(() => {
+        timer = undefined;
+        quiet = true;
+        if (painted) flush();
+      }, delay);
+    },
+    cancel(removal) {
+      if (!queue.delete(removal)) return;
+      for (const id of removal.ids) unhide(id);
+      if (!queue.size) unschedule();
+    },
+  };
+  hiders.set(calendar, hider);
+  return hider;
 }
 
 /** Runs `work` in the task after the next frame is painted; returns its cancel function. */
@@ -365,18 +616,79 @@ function afterPaint(work: () => void): () => void {
 }
 
 export interface CalendarAdapterOptions<T = EventInputLike> extends CalendarSourceOptions<T> {
-  /** The feed's scope: the delete's optimistic layer and version move apply to it. */
+  /**
+   * The feed's scope: the delete's optimistic layer and version move apply to it.
+   *
+   * @example
+   * ```ts
+   * scope: 'calendar:alice'
+   * ```
+   */
   scope: string;
-  /** URL of the server delete for an event id. */
+  /**
+   * URL of the server delete for an event id.
+   *
+   * @example
+   * ```ts
+   * deleteUrl: (id) => `/api/users/alice/events/${encodeURIComponent(id)}`
+   * ```
+   */
   deleteUrl: (id: string) => string;
-  /** How cached feed items name their id (for the tombstone), and how ids match. */
+  /**
+   * How cached feed items name their id (for the tombstone), and how ids match.
+   *
+   * @default `{}`: items under `items` (or the array itself), named by their `id`
+   * @example
+   * ```ts
+   * list: { key: 'results', idOf: (item) => (item as { pk: number }).pk }
+   * ```
+   */
   list?: ListOptions;
+  /**
+   * See {@link RemoveEventOptions.matcher}.
+   *
+   * @default the rules of {@link findEventIds}
+   * @example
+   * ```ts
+   * matcher: (wanted, eventId) => eventId === `task:${wanted}`
+   * ```
+   */
   matcher?: RemoveEventOptions['matcher'];
+  /**
+   * See {@link RemoveEventOptions.ambiguous}.
+   *
+   * @default 'refetch'
+   * @example
+   * ```ts
+   * ambiguous: 'remove-all'
+   * ```
+   */
   ambiguous?: RemoveEventOptions['ambiguous'];
+  /**
+   * Request options for the delete (headers such as a CSRF token, `credentials`, …), or a
+   * function of the event id answering them, called for every delete (so it can read a token
+   * that changes, or fetch one). The method is always `DELETE`. Headers and a body are sent as
+   * the mutation's request; any other option, or a promise, sends the request through
+   * `client.fetch` from inside the mutation. A function that throws or rejects fails the delete,
+   * which rolls the event back.
+   *
+   * @default undefined (a bare `DELETE`)
+   * @example
+   * ```ts
+   * // Django: the token from the csrftoken cookie, read at each delete.
+   * deleteInit: () => ({ headers: { 'X-CSRFToken': document.cookie.match(/csrftoken=([^;]+)/)?.[1] ?? '' } }),
+   * ```
+   */
+  deleteInit?: RequestInit | ((id: string) => RequestInit | Promise<RequestInit>);
 }
 
 export interface CalendarAdapter {
   source: CalendarSource;
+  /**
+   * {@link hideClassNames}, for the calendar's `eventClassNames` option: lets `paintFirst` defer
+   * removing events added with `calendar.addEvent` too.
+   */
+  eventClassNames: typeof hideClassNames;
   /** {@link removeEvent} with the delete sent through `client.mutate` and a tombstone over the cached feed. */
   removeEvent(calendar: CalendarLike, id: string | number, options?: Partial<RemoveEventOptions>): Promise<RemoveEventResult>;
 }
@@ -407,14 +719,40 @@ export function createCalendarAdapter<T = EventInputLike>(client: Client, option
         source,
         matcher: options.matcher,
         ambiguous: options.ambiguous,
-        mutate: (target) =>
-          mutate({
+        mutate: (target) => {
+          const url = options.deleteUrl(target);
+          const init = typeof options.deleteInit === 'function' ? options.deleteInit(target) : options.deleteInit;
+          return mutate({
             scope: options.scope,
             key: `delete:${target}`,
-            request: { url: options.deleteUrl(target), method: 'DELETE' },
+            request: describable(init)
+              ? { url, method: 'DELETE', headers: init?.headers, body: init?.body }
+              : async (signal) => {
+                  const resolved = await init;
+                  const own = resolved.signal;
+                  return client.fetch(url, {
+                    ...resolved,
+                    method: 'DELETE',
+                    signal: own && typeof AbortSignal.any === 'function' ? AbortSignal.any([own, signal]) : signal,
+                  });
+                },
+            // A request function is not known to be a DELETE: say it, so a 404 (already gone) is success.
+            treatNotFoundAsSuccess: true,
             optimistic: removeItem(target, options.list),
-          }),
+          });
+        },
         ...extra,
       }),
+    eventClassNames: hideClassNames,
   };
+}
+
+/**
+ * Whether `init` fits a mutation's request description (headers and a body): then the mutation
+ * knows the URL, for its errors and its idempotency, without a request function.
+ */
+function describable(init: RequestInit | Promise<RequestInit> | undefined): init is RequestInit | undefined {
+  if (init === undefined) return true;
+  if (typeof (init as Promise<RequestInit>).then === 'function') return false;
+  return Object.keys(init).every((key) => key === 'headers' || key === 'body');
 }

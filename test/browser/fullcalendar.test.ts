@@ -122,4 +122,66 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
       expect(found.shown).toBe(0);
     }
   });
+
+  it("paintFirst 'auto' (the default) defers at paintFirstThreshold events in the source, not one below", async () => {
+    const page = await openPage();
+    const at = await run(page, 'autoPaintFirst', 0);
+    expect(at.count).toBeGreaterThan(5);
+    expect(at.atOnce).toEqual({ inStore: 1, hidden: true, inDom: true });
+    expect(at.after).toBe(0);
+    const below = await run(page, 'autoPaintFirst', 1);
+    expect(below.atOnce).toEqual({ inStore: 0, hidden: false, inDom: false });
+    expect(below.after).toBe(0);
+  });
+
+  it('five removals before the next frame: all hidden in it, then one batchRendering and one render', async () => {
+    const page = await openPage();
+    const result = await run(page, 'batched');
+    expect(result.atOnce).toEqual(Array.from({ length: 5 }, () => ({ inStore: 1, hidden: true })));
+    expect(result.atFrame).toEqual([true, true, true, true, true]);
+    expect(result.batches).toBe(1);
+    expect(result.renders).toBe(1);
+    expect(result.after).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('the hide rule is scoped to its calendar: the same event in a second calendar stays on screen', async () => {
+    const page = await openPage();
+    const result = await run(page, 'twoCalendars');
+    expect(result.atFrame).toEqual({ first: true, second: false, secondInDom: true });
+    expect(result.afterPaint).toEqual({ first: 0, second: 1, secondVisible: true });
+  });
+
+  it('works for a calendar inside a shadow root', async () => {
+    const page = await openPage();
+    const result = await run(page, 'shadow');
+    await screenshot(page, 'fullcalendar/shadow-root');
+    // FullCalendar laid the event out inside the shadow root, and the rule reached it there.
+    expect(result.height).toBeGreaterThan(0);
+    expect(result.styleInShadow).toBe(true);
+    expect(result.atFrame).toEqual({ hidden: true, inStore: 1, height: 0 });
+    expect(result.afterPaint).toEqual({ inStore: 0, inDom: false });
+  });
+
+  it('hides an event added with addEvent at once when the calendar uses eventClassNames: hideClassNames', async () => {
+    const page = await openPage();
+    const result = await run(page, 'addedEvent');
+    expect(result.classed).toBe(true);
+    expect(result.atOnce).toEqual({ inStore: 1, hidden: true });
+    expect(result.atFrame).toBe(true);
+    expect(result.after).toEqual({ inStore: 0, inDom: false });
+    expect(result.result).toEqual({ removed: ['local-1'], refetched: false });
+  });
+
+  it('paintFirst: a delete failing after the deferred removal brings the same event back, visible, no rule left', async () => {
+    const page = await openPage();
+    const result = await run(page, 'paintFirstRollback');
+    expect(result.removed).toBe(0);
+    expect(result.error).toMatchObject({ name: 'MutationError', status: 500 });
+    expect(result).toMatchObject({ same: true, source: 'feed', visible: true, rules: 0 });
+  });
+
+  it('sends the CSRF header deleteInit gives, read again for each delete', async () => {
+    const page = await openPage();
+    expect(await run(page, 'csrf')).toEqual({ tokens: ['tok-1', 'tok-2'], shown: [0, 0] });
+  });
 });

@@ -11,7 +11,10 @@ import {
   createCalendarAdapter,
   findEventIds,
   hideClass,
+  hideClassNames,
+  PAINT_FIRST_THRESHOLD,
   removeEvent,
+  type CalendarAdapterOptions,
   type CalendarSource,
 } from '../../src/fullcalendar.js';
 import { idbStore } from '../../src/idb.js';
@@ -20,6 +23,10 @@ import { MutationError } from '../../src/mutate.js';
 import { API, gate, makeClient, useServer, holdDelete as holdOneDelete } from './support/harness.js';
 
 const server = useServer();
+
+// Each test mounts a real FullCalendar in happy-dom and renders it several times: seconds on a
+// loaded machine, past the 5 s default.
+vi.setConfig({ testTimeout: 20_000 });
 
 const TODAY = new Date('2024-05-15T12:00:00Z');
 const SCOPE = 'calendar:alice';
@@ -34,9 +41,9 @@ afterEach(() => {
 });
 
 /** A rendered month view of May 2024 over `source`; `loaded()` resolves when the next fetch lands. */
-async function mount(source: CalendarSource, extra: CalendarOptions = {}) {
+async function mount(source: CalendarSource, extra: CalendarOptions = {}, parent: ParentNode = document.body) {
   const el = document.createElement('div');
-  document.body.append(el);
+  parent.append(el);
   let waiters: (() => void)[] = [];
   const calendar = new Calendar(el, {
     plugins: [dayGridPlugin],
@@ -75,7 +82,16 @@ async function mount(source: CalendarSource, extra: CalendarOptions = {}) {
 
 /** The demo backend plus a client, an adapter over it, and a rendered calendar. */
 async function setup(
-  options: { beforeRespond?: (request: Request) => Promise<void>; storage?: KeyValueStorage; paintFirst?: boolean; store?: Store } = {},
+  options: {
+    beforeRespond?: (request: Request) => Promise<void>;
+    storage?: KeyValueStorage;
+    paintFirst?: boolean | 'auto';
+    store?: Store;
+    adapter?: Partial<CalendarAdapterOptions>;
+    calendar?: CalendarOptions;
+    /** Where the calendar's element goes (a shadow root, say). */
+    parent?: ParentNode;
+  } = {},
 ) {
   const storage = options.storage ?? createMemoryStorage();
   setControls({ latencyMs: 0 }, storage);
@@ -89,8 +105,9 @@ async function setup(
     paintFirst: options.paintFirst,
     url: feedUrl,
     deleteUrl: (id) => `${API}/api/users/alice/events/${encodeURIComponent(id)}`,
+    ...options.adapter,
   });
-  const view = await mount(adapter.source);
+  const view = await mount(adapter.source, options.calendar, options.parent);
   // Timed events on today's probes: visible in May, rendered in the month grid.
   const visible = view.calendar.getEvents().map((event) => event.id);
   const deletes = () =>
@@ -390,7 +407,7 @@ describe('removeEvent without a match', () => {
 });
 
 describe('paintFirst', () => {
-  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 5)));
+  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 150)));
   const rules = () =>
     [...((document.querySelector('style[data-nostale]') as HTMLStyleElement | null)?.sheet?.cssRules ?? [])].map((r) => r.cssText);
 
@@ -447,5 +464,252 @@ describe('paintFirst', () => {
     const { client } = makeClient();
     const view = await mount(calendarSource(client, { url: () => `${API}/styled`, paintFirst: true }));
     expect(view.calendar.getEventById('x')!.classNames).toEqual(['mine', 'other', 'nostale-x']);
+  });
+});
+
+describe('paintFirst: auto, batched, scoped', () => {
+  const afterPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 150)));
+  const nodeOf = (root: ParentNode, id: string) => root.querySelector(`[data-event-id="${id}"]`);
+  const hiddenIn = (root: ParentNode, id: string) => {
+    const node = nodeOf(root, id);
+    return node !== null && getComputedStyle(node).display === 'none';
+  };
+
+  it(`defaults to 'auto': defers from paintFirstThreshold events in the source's answer, not one below`, async () => {
+    expect(PAINT_FIRST_THRESHOLD).toBe(500);
+    const plain = await setup();
+    const count = plain.calendar.getEvents().length;
+    // The demo month holds fewer than the default threshold: a plain removal.
+    expect(count).toBeLessThan(PAINT_FIRST_THRESHOLD);
+    await plain.adapter.removeEvent(plain.calendar, plain.visible[0]!);
+    expect(plain.shown(plain.visible[0]!)).toBe(0);
+
+    for (const [threshold, deferred] of [
+      [count, true],
+      [count + 1, false],
+    ] as const) {
+      const t = await setup({ adapter: { paintFirstThreshold: threshold } });
+      const victim = t.visible[1]!;
+      const hold = holdDelete(victim);
+      const done = t.adapter.removeEvent(t.calendar, victim);
+      expect({ threshold, inStore: t.shown(victim), hidden: hiddenIn(t.el, victim) }).toEqual({
+        threshold,
+        inStore: deferred ? 1 : 0,
+        hidden: deferred,
+      });
+      await afterPaint();
+      expect(t.shown(victim)).toBe(0);
+      hold.open();
+      await done;
+    }
+  }, 30_000);
+
+  it('removals made before the paint share one batchRendering and one FullCalendar render', async () => {
+    let renders = 0;
+    const t = await setup({ paintFirst: true, calendar: { eventsSet: () => void renders++ } });
+    const batch = vi.spyOn(t.calendar, 'batchRendering');
+    const victims = t.visible.slice(0, 4);
+    const before = renders;
+    const done: Promise<unknown>[] = [];
+    for (const victim of victims) {
+      done.push(t.adapter.removeEvent(t.calendar, victim));
+      // Separate microtasks, as separate clicks' handlers would be.
+      await Promise.resolve();
+    }
+    expect(victims.map((id) => [t.shown(id), hiddenIn(t.el, id)])).toEqual(victims.map(() => [1, true]));
+    expect(renders).toBe(before);
+    await afterPaint();
+    expect(batch).toHaveBeenCalledTimes(1);
+    expect(renders).toBe(before + 1);
+    expect(victims.map((id) => t.shown(id))).toEqual(victims.map(() => 0));
+    await Promise.all(done);
+
+    // The counter does count renders: two plain removals are two.
+    const [x, y] = t.calendar.getEvents();
+    const counted = renders;
+    x!.remove();
+    y!.remove();
+    expect(renders).toBe(counted + 2);
+  });
+
+  it('removals spaced within paintFirstDelay, each painted, share one render; spaced wider, each has its own', async () => {
+    let renders = 0;
+    const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    for (const [delay, expected] of [
+      [400, 1],
+      [0, 3],
+    ] as const) {
+      const t = await setup({ paintFirst: true, adapter: { paintFirstDelay: delay }, calendar: { eventsSet: () => void renders++ } });
+      const victims = t.visible.slice(0, 3);
+      const before = renders;
+      const done: Promise<unknown>[] = [];
+      for (const victim of victims) {
+        done.push(t.adapter.removeEvent(t.calendar, victim));
+        await frame();
+        expect(hiddenIn(t.el, victim) || !t.inDom(victim)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay + 100));
+      expect({ delay, renders: renders - before }).toEqual({ delay, renders: expected });
+      expect(victims.map((id) => t.shown(id))).toEqual([0, 0, 0]);
+      await Promise.all(done);
+    }
+  }, 30_000);
+
+  it('hides the event only in its own calendar: the same id in a second calendar stays visible', async () => {
+    const t = await setup({ paintFirst: true });
+    const second = await mount(calendarSource(t.client, { scope: SCOPE, url: feedUrl, paintFirst: true }));
+    const victim = t.visible.find((id) => second.inDom(id))!;
+    expect(victim).toBeDefined();
+    const hold = holdDelete(victim);
+    const done = t.adapter.removeEvent(t.calendar, victim);
+    expect(hiddenIn(t.el, victim)).toBe(true);
+    expect(hiddenIn(second.el, victim)).toBe(false);
+    expect(t.el.getAttribute('data-nostale-calendar')).toBeTruthy();
+    expect(second.el.getAttribute('data-nostale-calendar')).toBeNull();
+    await afterPaint();
+    expect([t.shown(victim), second.shown(victim)]).toEqual([0, 1]);
+    hold.open();
+    await done;
+  });
+
+  it('works inside a shadow root: the rule goes in the shadow root, not the document', async () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const shadow = host.attachShadow({ mode: 'open' });
+    const t = await setup({ paintFirst: true, parent: shadow });
+    const victim = t.visible[0]!;
+    const hold = holdDelete(victim);
+    const done = t.adapter.removeEvent(t.calendar, victim);
+    const style = shadow.querySelector('style[data-nostale]') as HTMLStyleElement | null;
+    expect([...(style?.sheet?.cssRules ?? [])].map((rule) => rule.cssText).join('')).toContain(hideClass(victim));
+    expect(
+      [...document.querySelectorAll('style[data-nostale]')].flatMap((s) => [...((s as HTMLStyleElement).sheet?.cssRules ?? [])]),
+    ).toEqual([]);
+    expect(hiddenIn(shadow, victim)).toBe(true);
+    expect(t.shown(victim)).toBe(1);
+    await afterPaint();
+    expect(t.shown(victim)).toBe(0);
+    expect(style!.sheet!.cssRules).toHaveLength(0);
+    hold.open();
+    await done;
+  });
+
+  it('hides events added with addEvent at once when eventClassNames gives them the class, even composed', async () => {
+    const options: CalendarOptions['eventClassNames'][] = [hideClassNames, (arg) => ['mine', ...hideClassNames(arg)]];
+    for (const eventClassNames of options) {
+      const t = await setup({ paintFirst: true, calendar: { eventClassNames } });
+      expect(t.adapter.eventClassNames).toBe(hideClassNames);
+      t.calendar.addEvent({ id: 'local-1', title: 'Local', start: '2024-05-15T09:00:00Z' });
+      expect(nodeOf(t.el, 'local-1')?.classList.contains(hideClass('local-1'))).toBe(true);
+      const done = t.adapter.removeEvent(t.calendar, 'local-1');
+      expect([t.shown('local-1'), hiddenIn(t.el, 'local-1')]).toEqual([1, true]);
+      await afterPaint();
+      expect([t.shown('local-1'), t.inDom('local-1')]).toEqual([0, false]);
+      await expect(done).resolves.toEqual({ removed: ['local-1'], refetched: false });
+    }
+  });
+
+  it('removes an added event without the class at once, since no rule could hide it', async () => {
+    const t = await setup({ paintFirst: true });
+    t.calendar.addEvent({ id: 'local-2', title: 'Local', start: '2024-05-15T09:00:00Z' });
+    expect(nodeOf(t.el, 'local-2')?.classList.contains(hideClass('local-2'))).toBe(false);
+    const done = t.adapter.removeEvent(t.calendar, 'local-2');
+    expect([t.shown('local-2'), t.inDom('local-2')]).toEqual([0, false]);
+    await done;
+  });
+
+  it('rolls back exactly: a failure while queued leaves the others in the flush; one after it re-adds the same event', async () => {
+    const t = await setup({ paintFirst: true });
+    const [early, kept, late] = [t.visible[0]!, t.visible[1]!, t.visible[2]!];
+    const before = t.calendar.getEventById(late)!.toPlainObject();
+    const renderedBefore = nodeOf(t.el, early)!.outerHTML;
+    const addEvent = vi.spyOn(t.calendar, 'addEvent');
+    const holdKept = holdDelete(kept);
+    const holdLate = holdDelete(late);
+    const keptDone = t.adapter.removeEvent(t.calendar, kept);
+    const lateDone = t.adapter.removeEvent(t.calendar, late).catch((e: unknown) => e);
+    await expect(t.adapter.removeEvent(t.calendar, early, { mutate: () => Promise.reject(new Error('no')) })).rejects.toThrow('no');
+    // Never left FullCalendar: shown again, the same element, nothing re-added.
+    expect([t.shown(early), hiddenIn(t.el, early), nodeOf(t.el, early)!.outerHTML]).toEqual([1, false, renderedBefore]);
+    await afterPaint();
+    expect([t.shown(early), t.shown(kept), t.shown(late)]).toEqual([1, 0, 0]);
+    expect(addEvent).not.toHaveBeenCalled();
+
+    setControls({ failNext: true }, t.storage);
+    holdLate.open();
+    expect(await lateDone).toBeInstanceOf(MutationError);
+    const back = t.calendar.getEventById(late)!;
+    expect(back.toPlainObject()).toEqual(before);
+    expect(back.source?.id).toBe('feed');
+    expect([t.inDom(late), hiddenIn(t.el, late)]).toEqual([true, false]);
+    holdKept.open();
+    await keptDone;
+    await t.refetch();
+    expect([t.shown(early), t.shown(kept), t.shown(late)]).toEqual([1, 0, 1]);
+  });
+});
+
+describe('deleteInit', () => {
+  /** Records the CSRF header of every DELETE as the server receives it. */
+  const seenTokens = () => {
+    const seen: (string | null)[] = [];
+    server.use(
+      http.delete(`${API}/api/users/alice/events/:id`, ({ request }) => {
+        seen.push(request.headers.get('x-csrftoken'));
+      }),
+    );
+    return seen;
+  };
+
+  it('sends the configured headers with the delete', async () => {
+    const t = await setup({ adapter: { deleteInit: { headers: { 'X-CSRFToken': 'tok-1' } } } });
+    const seen = seenTokens();
+    await expect(t.adapter.removeEvent(t.calendar, t.visible[0]!)).resolves.toEqual({ removed: [t.visible[0]], refetched: false });
+    expect(seen).toEqual(['tok-1']);
+    expect(t.db.findEvent('alice', t.visible[0]!)).toBeUndefined();
+  });
+
+  it('calls a function for every delete with the id, so a changing token is read each time', async () => {
+    let token = 'tok-a';
+    const deleteInit = vi.fn((id: string) => ({ headers: { 'X-CSRFToken': token, 'X-Event': id } }));
+    const t = await setup({ adapter: { deleteInit } });
+    const seen = seenTokens();
+    await t.adapter.removeEvent(t.calendar, t.visible[0]!);
+    token = 'tok-b';
+    await t.adapter.removeEvent(t.calendar, t.visible[1]!);
+    expect(deleteInit.mock.calls).toEqual([[t.visible[0]], [t.visible[1]]]);
+    expect(seen).toEqual(['tok-a', 'tok-b']);
+  });
+
+  it('awaits an async init (and passes options beyond headers); a 500 still rolls back with a MutationError', async () => {
+    const t = await setup({
+      adapter: { deleteInit: async () => ({ headers: { 'X-CSRFToken': 'fetched' }, credentials: 'include', method: 'POST' }) },
+    });
+    const seen = seenTokens();
+    await t.adapter.removeEvent(t.calendar, t.visible[0]!);
+    expect(seen).toEqual(['fetched']);
+    expect(t.deletes()).toEqual([t.visible[0]]);
+    expect(t.db.findEvent('alice', t.visible[0]!)).toBeUndefined();
+    // Already gone counts as success here too.
+    await expect(t.adapter.removeEvent(t.calendar, t.visible[0]!)).resolves.toEqual({ removed: [], refetched: true });
+
+    const victim = t.visible[1]!;
+    setControls({ failNext: true }, t.storage);
+    const error = await t.adapter.removeEvent(t.calendar, victim).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MutationError);
+    expect(error).toMatchObject({ status: 500, key: `delete:${victim}` });
+    expect(t.shown(victim)).toBe(1);
+  });
+
+  it('a failing init fails the delete before anything is sent, and the event comes back', async () => {
+    const failure = new Error('no token');
+    const t = await setup({ adapter: { deleteInit: () => Promise.reject(failure) } });
+    const victim = t.visible[0]!;
+    const error = await t.adapter.removeEvent(t.calendar, victim).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MutationError);
+    expect((error as Error).cause).toBe(failure);
+    expect(t.deletes()).toEqual([]);
+    expect(t.shown(victim)).toBe(1);
   });
 });

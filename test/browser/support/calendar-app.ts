@@ -4,12 +4,18 @@
  * MSW handlers through `getResponse`, with the data in `localStorage` so it survives a reload like
  * a server would. Each scenario returns plain data for the test to check.
  */
-import { Calendar } from '@fullcalendar/core';
+import { Calendar, type CalendarOptions } from '@fullcalendar/core';
 import dayGridPlugin from '@fullcalendar/daygrid';
 import { getResponse } from 'msw';
 import { setControls } from '../../../demo/mock/controls';
 import { createHandlers } from '../../../demo/mock/handlers';
-import { createCalendarAdapter, type CalendarAdapter } from '../../../src/fullcalendar';
+import {
+  type CalendarAdapter,
+  type CalendarAdapterOptions,
+  createCalendarAdapter,
+  hideClass,
+  hideClassNames,
+} from '../../../src/fullcalendar';
 import { idbStore, type IdbStore } from '../../../src/idb';
 import { createClient, type Client } from '../../../src/index';
 
@@ -43,9 +49,13 @@ const handlers = createHandlers({
 });
 setControls({ latencyMs: 0 });
 
+/** The `X-CSRFToken` header of every DELETE, as the server would receive it. */
+const deleteTokens: (string | null)[] = [];
+
 async function fakeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   // A Request input keeps its method, headers and body (the client sends unsafe requests that way).
   const request = input instanceof Request ? new Request(input, init) : new Request(new URL(String(input), location.href), init);
+  if (request.method === 'DELETE') deleteTokens.push(request.headers.get('x-csrftoken'));
   const index = holds.findIndex((h) => h.method === request.method && h.path.test(new URL(request.url).pathname));
   if (index !== -1) {
     const [held] = holds.splice(index, 1);
@@ -68,6 +78,8 @@ interface View {
   loaded: () => Promise<void>;
   shown: (id: string) => number;
   inDom: (id: string) => boolean;
+  /** In the DOM and not displayed. */
+  hidden: (id: string) => boolean;
   navigate: (move: 'next' | 'prev') => Promise<void>;
   refetch: () => Promise<void>;
   ids: () => string[];
@@ -75,12 +87,25 @@ interface View {
 
 let current: View | undefined;
 
-async function open(options: { paintFirst?: boolean } = {}): Promise<View> {
-  current?.calendar.destroy();
-  current?.store.close();
-  const el = document.getElementById('calendar')!;
+interface OpenOptions {
+  adapter?: Partial<CalendarAdapterOptions>;
+  calendar?: Partial<CalendarOptions>;
+  /** Where the calendar renders (a second calendar, one in a shadow root); default `#calendar`. */
+  el?: HTMLElement;
+  /** Keep the calendar opened before (a second calendar on the page). */
+  keep?: boolean;
+  /** Own IndexedDB name, for a second calendar next to the first. */
+  db?: string;
+}
+
+async function open(options: OpenOptions = {}): Promise<View> {
+  if (!options.keep) {
+    current?.calendar.destroy();
+    current?.store.close();
+  }
+  const el = options.el ?? document.getElementById('calendar')!;
   // Real IndexedDB: a reload finds what the previous page stored.
-  const store = idbStore({ name: 'nostale-calendar-test', pruneDelay: false });
+  const store = idbStore({ name: options.db ?? 'nostale-calendar-test', pruneDelay: false });
   let errors = 0;
   const client = createClient({
     fetch: fakeFetch,
@@ -91,10 +116,10 @@ async function open(options: { paintFirst?: boolean } = {}): Promise<View> {
   await client.ready;
   const adapter = createCalendarAdapter(client, {
     id: 'feed',
-    paintFirst: options.paintFirst,
     scope: 'calendar:alice',
     url: ({ start, end }) => `/api/users/alice/events?start=${start.toISOString()}&end=${end.toISOString()}`,
     deleteUrl: (id) => `/api/users/alice/events/${encodeURIComponent(id)}`,
+    ...options.adapter,
   });
   let waiters: (() => void)[] = [];
   const loaded = () => new Promise<void>((resolve) => waiters.push(resolve));
@@ -111,6 +136,7 @@ async function open(options: { paintFirst?: boolean } = {}): Promise<View> {
       for (const resolve of ready) resolve();
     },
     eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
+    ...options.calendar,
   });
   const first = loaded();
   calendar.render();
@@ -126,6 +152,10 @@ async function open(options: { paintFirst?: boolean } = {}): Promise<View> {
     loaded,
     shown: (id) => calendar.getEvents().filter((event) => event.id === id).length,
     inDom: (id) => el.querySelector(`[data-event-id="${CSS.escape(id)}"]`) !== null,
+    hidden: (id) => {
+      const node = el.querySelector(`[data-event-id="${CSS.escape(id)}"]`);
+      return node !== null && getComputedStyle(node).display === 'none';
+    },
     navigate: async (move) => {
       const done = loaded();
       calendar[move]();
@@ -204,7 +234,7 @@ const scenarios = {
 
   /** paintFirst: hidden by a class rule at once, removed by FullCalendar after the next paint. */
   async paintFirst() {
-    const view = await open({ paintFirst: true });
+    const view = await open({ adapter: { paintFirst: true } });
     const victim = view.ids()[0]!;
     const node = document.querySelector(`[data-event-id="${CSS.escape(victim)}"]`)!;
     const held = holdRequest('DELETE', new RegExp(`/${victim}$`));
@@ -214,7 +244,7 @@ const scenarios = {
     const atOnce = { hidden: getComputedStyle(node).display === 'none', inStore: view.shown(victim) };
     await nextFrame();
     const hiddenAtFrame = getComputedStyle(node).display === 'none' || !node.isConnected;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const afterPaint = { inStore: view.shown(victim), inDom: view.inDom(victim) };
     held.hold.open();
     const result = await done;
@@ -291,6 +321,152 @@ const scenarios = {
       found[kind] = { asked: pk, removed: result.removed, shown: view.shown(full) };
     }
     return found;
+  },
+
+  /** paintFirst 'auto' (the default) at `threshold`: deferred (hidden, still in FullCalendar) or removed at once. */
+  async autoPaintFirst(offset: number) {
+    const probe = await open();
+    const count = probe.calendar.getEvents().length;
+    const view = await open({ adapter: { paintFirstThreshold: count + offset } });
+    const victim = view.ids()[0]!;
+    const done = view.adapter.removeEvent(view.calendar, victim);
+    const atOnce = { inStore: view.shown(victim), hidden: view.hidden(victim), inDom: view.inDom(victim) };
+    await nextFrame();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await done;
+    return { count, atOnce, after: view.shown(victim) };
+  },
+
+  /** Five removals in separate microtasks before the next frame: one batchRendering, one render. */
+  async batched() {
+    let renders = 0;
+    const view = await open({ adapter: { paintFirst: true }, calendar: { eventsSet: () => void renders++ } });
+    let batches = 0;
+    const original = view.calendar.batchRendering.bind(view.calendar);
+    view.calendar.batchRendering = (work) => {
+      batches++;
+      original(work);
+    };
+    const victims = view.ids().slice(0, 5);
+    const before = renders;
+    const done: Promise<unknown>[] = [];
+    for (const victim of victims) {
+      done.push(view.adapter.removeEvent(view.calendar, victim));
+      await Promise.resolve();
+    }
+    const atOnce = victims.map((id) => ({ inStore: view.shown(id), hidden: view.hidden(id) }));
+    await nextFrame();
+    const atFrame = victims.map((id) => view.hidden(id) || !view.inDom(id));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await Promise.all(done);
+    return { atOnce, atFrame, renders: renders - before, batches, after: victims.map((id) => view.shown(id)) };
+  },
+
+  /** Two calendars of the same data; a removal in the first leaves the second alone. */
+  async twoCalendars() {
+    const first = await open({ adapter: { paintFirst: true } });
+    const el = document.createElement('div');
+    el.style.width = '1100px';
+    document.body.append(el);
+    const second = await open({ adapter: { paintFirst: true }, el, keep: true, db: 'nostale-calendar-test-2' });
+    const victim = first.ids().find((id) => second.inDom(id))!;
+    const held = holdRequest('DELETE', new RegExp(`/${victim}$`));
+    const done = first.adapter.removeEvent(first.calendar, victim);
+    await nextFrame();
+    const atFrame = { first: first.hidden(victim), second: second.hidden(victim), secondInDom: second.inDom(victim) };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const afterPaint = {
+      first: first.shown(victim),
+      second: second.shown(victim),
+      secondVisible: second.inDom(victim) && !second.hidden(victim),
+    };
+    held.hold.open();
+    await done;
+    second.calendar.destroy();
+    second.store.close();
+    el.remove();
+    current = first;
+    return { atFrame, afterPaint };
+  },
+
+  /** A calendar inside a shadow root: the rule must reach it there. */
+  async shadow() {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'open' });
+    const el = document.createElement('div');
+    el.style.width = '1100px';
+    root.append(el);
+    const view = await open({ adapter: { paintFirst: true }, el });
+    const victim = view.ids()[0]!;
+    const node = el.querySelector(`[data-event-id="${CSS.escape(victim)}"]`)!;
+    const height = node.getBoundingClientRect().height;
+    const held = holdRequest('DELETE', new RegExp(`/${victim}$`));
+    const done = view.adapter.removeEvent(view.calendar, victim);
+    await nextFrame();
+    const atFrame = { hidden: view.hidden(victim), inStore: view.shown(victim), height: node.getBoundingClientRect().height };
+    const styleInShadow = root.querySelector('style[data-nostale]') !== null;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const afterPaint = { inStore: view.shown(victim), inDom: view.inDom(victim) };
+    held.hold.open();
+    await done;
+    return { height, atFrame, styleInShadow, afterPaint };
+  },
+
+  /** An event added with addEvent, with eventClassNames: hideClassNames: hidden at once too. */
+  async addedEvent() {
+    const view = await open({ adapter: { paintFirst: true }, calendar: { eventClassNames: hideClassNames } });
+    view.calendar.addEvent({ id: 'local-1', title: 'Local', start: '2024-05-15T09:00:00Z' });
+    await nextFrame();
+    const classed = document.querySelector(`.${hideClass('local-1')}`) !== null;
+    const done = view.adapter.removeEvent(view.calendar, 'local-1');
+    const atOnce = { inStore: view.shown('local-1'), hidden: view.hidden('local-1') };
+    await nextFrame();
+    const atFrame = view.hidden('local-1') || !view.inDom('local-1');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const result = await done;
+    return { classed, atOnce, atFrame, after: { inStore: view.shown('local-1'), inDom: view.inDom('local-1') }, result };
+  },
+
+  /** paintFirst, the delete fails after FullCalendar removed it: the same event comes back. */
+  async paintFirstRollback() {
+    const view = await open({ adapter: { paintFirst: true } });
+    const victim = view.ids()[1]!;
+    const before = JSON.stringify(view.calendar.getEventById(victim)!.toPlainObject());
+    const held = holdRequest('DELETE', new RegExp(`/${victim}$`), 500);
+    const done = view.adapter.removeEvent(view.calendar, victim).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await nextFrame();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const removed = view.shown(victim);
+    held.hold.open();
+    const error = describeError(await done);
+    const back = view.calendar.getEventById(victim);
+    return {
+      removed,
+      error,
+      same: JSON.stringify(back?.toPlainObject()) === before,
+      source: back?.source?.id,
+      visible: view.inDom(victim) && !view.hidden(victim),
+      rules: [...document.querySelectorAll('style[data-nostale]')].reduce(
+        (n, s) => n + ((s as HTMLStyleElement).sheet?.cssRules.length ?? 0),
+        0,
+      ),
+    };
+  },
+
+  /** deleteInit: the CSRF token as a function, read at each delete. */
+  async csrf() {
+    let token = 'tok-1';
+    const view = await open({ adapter: { deleteInit: () => ({ headers: { 'X-CSRFToken': token } }) } });
+    deleteTokens.length = 0;
+    const [a, b] = view.ids();
+    await view.adapter.removeEvent(view.calendar, a!);
+    token = 'tok-2';
+    await view.adapter.removeEvent(view.calendar, b!);
+    return { tokens: [...deleteTokens], shown: [view.shown(a!), view.shown(b!)] };
   },
 };
 
