@@ -56,7 +56,7 @@ function expressApp(versioning: Versioning, db: EventsDb, onFeed: () => void): S
     if (!(await db.delete(req.params.user, req.params.id))) return void res.status(404).json({ error: 'not-found' });
     res.status(204).end();
   });
-  app.post('/api/users/:user/events/:id/copy-to/:other', nx.mutation(['calendar:{other}', 'calendar:{user}']), async (req, res) => {
+  app.post('/api/users/:user/events/:id/copy-to/:other', nx.mutation(['calendar:{user}', 'calendar:{other}']), async (req, res) => {
     const event = (await db.list(req.params.user)).find((e) => e.id === req.params.id);
     if (!event) return void res.status(404).json({ error: 'not-found' });
     res.status(201).json(await db.create(req.params.other, event.title));
@@ -82,7 +82,7 @@ function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void) {
     if (!(await db.delete(request.params.user, request.params.id))) return reply.code(404).send({ error: 'not-found' });
     return reply.code(204).send();
   });
-  app.post<P>('/api/users/:user/events/:id/copy-to/:other', nx.mutation(['calendar:{other}', 'calendar:{user}']), async (request, reply) => {
+  app.post<P>('/api/users/:user/events/:id/copy-to/:other', nx.mutation(['calendar:{user}', 'calendar:{other}']), async (request, reply) => {
     const event = (await db.list(request.params.user)).find((e) => e.id === request.params.id);
     if (!event) return reply.code(404).send({ error: 'not-found' });
     return reply.code(201).send(await db.create(request.params.other, event.title));
@@ -106,7 +106,7 @@ function webApp(versioning: Versioning, db: EventsDb, onFeed: () => void): Serve
   const remove = web.mutation('calendar:{user}', async (_request, params) =>
     (await db.delete(params.user!, params.id!)) ? new Response(null, { status: 204 }) : Response.json({ error: 'not-found' }, { status: 404 }),
   );
-  const copy = web.mutation(['calendar:{other}', 'calendar:{user}'], async (_request, params) => {
+  const copy = web.mutation(['calendar:{user}', 'calendar:{other}'], async (_request, params) => {
     const event = (await db.list(params.user!)).find((e) => e.id === params.id);
     if (!event) return Response.json({ error: 'not-found' }, { status: 404 });
     return Response.json(await db.create(params.other!, event.title), { status: 201 });
