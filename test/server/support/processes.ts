@@ -19,7 +19,8 @@ export function spawnWorker(command: string, args: string[], env: NodeJS.Process
     }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening (http:\/\/\S+)/.exec(output);
+      // Our workers print `listening <url>`; gunicorn logs `Listening at: <url> (pid)`.
+      const match = /listening(?: at:)? (http:\/\/[^\s)]+)/i.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({
