@@ -1,4 +1,3 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
 import type { Versioning } from './versioning.js';
 import { finishRead } from './web.js';
@@ -8,38 +7,54 @@ import { finishRead } from './web.js';
  * the type on purpose: naming it would make TypeScript infer the route's params from this
  * middleware instead of from the path, and the handler's `req.params.user` would lose its type.
  */
-export interface ExpressRequestLike extends IncomingMessage {
+export interface ExpressRequestLike {
   originalUrl: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The parts of Node's `ServerResponse` the adapter uses, declared here so that the published
+ * types need neither express nor @types/node.
+ */
+export interface NodeResponseLike {
+  statusCode: number;
+  statusMessage: string;
+  setHeader(name: string, value: string | number | readonly string[]): unknown;
+  getHeader(name: string): unknown;
+  removeHeader(name: string): void;
+  writeHead(statusCode: number, ...rest: unknown[]): unknown;
+  write(...args: unknown[]): boolean;
+  end(...args: unknown[]): unknown;
 }
 
 const paramsOf = (req: ExpressRequestLike): Params => (req as ExpressRequestLike & { params?: Params }).params ?? {};
 
 /** Express middleware, typed without importing express (an optional peer). */
-export type ExpressMiddleware = (req: ExpressRequestLike, res: ServerResponse, next: (error?: unknown) => void) => void;
+export type ExpressMiddleware = (req: ExpressRequestLike, res: NodeResponseLike, next: (error?: unknown) => void) => void;
 
-const header = (req: IncomingMessage, name: string) => {
+const header = (req: ExpressRequestLike, name: string) => {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 };
 
-function setAll(res: ServerResponse, headers: Record<string, string>) {
+function setAll(res: NodeResponseLike, headers: Record<string, string>) {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }
 
-function expose(versioning: Versioning, res: ServerResponse) {
+function expose(versioning: Versioning, res: NodeResponseLike) {
   const current = res.getHeader('access-control-expose-headers');
   res.setHeader('Access-Control-Expose-Headers', versioning.expose(current === undefined ? undefined : String(current)));
 }
 
 /** Runs `hook` synchronously just before the status line and headers are written. */
-function beforeHeaders(res: ServerResponse, hook: () => void) {
+function beforeHeaders(res: NodeResponseLike, hook: () => void) {
   const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+  res.writeHead = function (this: NodeResponseLike, ...args: Parameters<NodeResponseLike['writeHead']>) {
     res.writeHead = writeHead;
     if (typeof args[0] === 'number') res.statusCode = args[0];
     hook();
     return writeHead.apply(this, args);
-  } as ServerResponse['writeHead'];
+  } as NodeResponseLike['writeHead'];
 }
 
 /**
@@ -47,22 +62,22 @@ function beforeHeaders(res: ServerResponse, hook: () => void) {
  * headers `finish` set. Express sends headers synchronously inside `res.json()`/`res.end()`, and a
  * bump is asynchronous: buffering is the only way its token can reach this response.
  */
-function deferResponse(res: ServerResponse, finish: (status: number) => Promise<void>) {
+function deferResponse(res: NodeResponseLike, finish: (status: number) => Promise<void>) {
   const { writeHead, write, end } = res;
-  const writes: Parameters<ServerResponse['write']>[] = [];
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+  const writes: Parameters<NodeResponseLike['write']>[] = [];
+  res.writeHead = function (this: NodeResponseLike, status: number, ...rest: unknown[]) {
     res.statusCode = status;
-    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null) as OutgoingHttpHeaders | string[] | undefined;
+    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null) as Record<string, string | number | readonly string[] | undefined> | string[] | undefined;
     if (typeof rest[0] === 'string') res.statusMessage = rest[0];
     if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
     else if (headers) for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value);
     return this;
-  } as ServerResponse['writeHead'];
-  res.write = function (...args: Parameters<ServerResponse['write']>) {
+  } as NodeResponseLike['writeHead'];
+  res.write = function (...args: Parameters<NodeResponseLike['write']>) {
     writes.push(args);
     return true;
-  } as ServerResponse['write'];
-  res.end = function (this: ServerResponse, ...args: Parameters<ServerResponse['end']>) {
+  } as NodeResponseLike['write'];
+  res.end = function (this: NodeResponseLike, ...args: Parameters<NodeResponseLike['end']>) {
     res.writeHead = writeHead;
     res.write = write;
     res.end = end;
@@ -73,7 +88,7 @@ function deferResponse(res: ServerResponse, finish: (status: number) => Promise<
         end.apply(res, args);
       });
     return this;
-  } as ServerResponse['end'];
+  } as NodeResponseLike['end'];
 }
 
 /**

@@ -22,7 +22,9 @@ export interface MemoryVersionStoreOptions {
  */
 export function memoryVersionStore(options: MemoryVersionStoreOptions = {}): VersionStore {
   const now = options.now ?? (() => Date.now() * 1000);
-  if (globalThis.process?.env?.['NODE_ENV'] === 'production') {
+  // Read through a narrow type: the published declarations must not need @types/node.
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env?.['NODE_ENV'] === 'production') {
     (options.warn ?? console.warn)(
       '[nostale] memoryVersionStore in production: every worker process keeps its own version counters, ' +
         'so writes through one worker stay invisible to the others. Use redisVersionStore.',
