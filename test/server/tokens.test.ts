@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, memoryVersionStore, redisVersionStore, TOKEN_SCRIPT, VersionStoreError, type VersionStore } from '../../src/server.js';
+import { checkRedis, ConfigurationError, memoryVersionStore, redisVersionStore, TOKEN_SCRIPT, VersionStoreError, type VersionStore } from '../../src/server.js';
 import { CLIENT_NAMES, connectClient, type NamedClient } from './support/redisClients.js';
 import { startRedis, type RedisServer } from './support/redisServer.js';
 
@@ -78,6 +78,20 @@ describe.each(CLIENT_NAMES)('redisVersionStore with %s', (clientName) => {
   it('replaces a stored value that is not a token instead of answering it', async () => {
     await admin.set(key, 'null');
     expect(await store.bump(scope)).toMatch(/^\d{16}$/);
+  });
+});
+
+describe('checkRedis', () => {
+  it('flags an allkeys-* eviction policy, which may evict tokens, and accepts noeviction', async () => {
+    expect(await checkRedis(admin)).toEqual([]);
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      const problems = await checkRedis(admin);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/allkeys-lru/);
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    }
   });
 });
 
