@@ -10,6 +10,9 @@ DEFAULTS = {
     # A cache alias of its own: never "default", whose cache.clear() after a deploy would FLUSHDB it.
     "REDIS_ALIAS": "nostale",
     "KEY_PREFIX": "nostale:version:",
+    # Redis channel every bump is published on ("<token> <key>"), for nostale/server push
+    # endpoints (redisVersionFeed) in any process; None publishes nothing.
+    "PUSH_CHANNEL": "nostale:versions",
     # Identifies the deployed code; part of every ETag. Required: see checks.py.
     "BUILD": None,
     "VERSION_HEADER": "X-Cache-Version",

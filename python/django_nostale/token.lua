@@ -1,4 +1,4 @@
--- nostale version token: KEYS[1] the scope's key, ARGV[1] 'bump' or 'read'
+-- nostale version token: KEYS[1] the scope's key, ARGV[1] 'bump' or 'read', ARGV[2] a channel to publish bumps on
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local previous = tonumber(redis.call('GET', KEYS[1]))
@@ -12,4 +12,5 @@ else
 end
 token = string.format('%.0f', token)
 redis.call('SET', KEYS[1], token)
+if ARGV[1] == 'bump' and ARGV[2] then redis.call('PUBLISH', ARGV[2], token .. ' ' .. KEYS[1]) end
 return token

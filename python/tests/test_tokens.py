@@ -55,6 +55,17 @@ def test_redis_survives_a_script_flush(store, redis_admin):
 
 
 
+def test_redis_bumps_are_published_for_push_endpoints(store, redis_admin):
+    pubsub = redis_admin.pubsub()
+    pubsub.subscribe("nostale:versions")
+    assert pubsub.get_message(timeout=2)["type"] == "subscribe"
+    token = store.bump("calendar:tokens")
+    message = pubsub.get_message(timeout=2)
+    pubsub.close()
+    # The format nostale/server's redisVersionFeed parses: "<token> <key>".
+    assert message["data"].decode() == f"{token} {KEY}"
+
+
 def test_redis_store_failure_is_a_typed_error(settings, nostale_settings):
     settings.CACHES = {**settings.CACHES, "nostale": {**settings.CACHES["nostale"], "LOCATION": "redis://127.0.0.1:1/0"}}
     with pytest.raises(VersionStoreError) as raised:

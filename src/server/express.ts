@@ -1,4 +1,6 @@
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
+import { PUSH_HEADERS, versionEvents, type PushOptions } from './push.js';
+import type { VersionFeed } from './versionFeed.js';
 import type { Versioning } from './versioning.js';
 import { finishRead } from './web.js';
 
@@ -25,6 +27,7 @@ export interface NodeResponseLike {
   writeHead(statusCode: number, ...rest: unknown[]): unknown;
   write(...args: unknown[]): boolean;
   end(...args: unknown[]): unknown;
+  on(event: 'close', listener: () => void): unknown;
 }
 
 const paramsOf = (req: ExpressRequestLike): Params => (req as ExpressRequestLike & { params?: Params }).params ?? {};
@@ -157,6 +160,28 @@ export function expressVersioning(versioning: Versioning) {
           expose(versioning, res);
         });
         next();
+      };
+    },
+
+    /** Server-sent events of `{scope, version}`: current versions on every connect, then each bump. */
+    push(scope: ScopeSpec<ExpressRequestLike>, feed: VersionFeed, options?: PushOptions): ExpressMiddleware {
+      return (req, res, next) => {
+        let scopes: string[];
+        try {
+          scopes = resolveScopes(scope, req, paramsOf(req));
+        } catch (error) {
+          next(error);
+          return;
+        }
+        const closed = new AbortController();
+        res.on('close', () => closed.abort());
+        setAll(res, PUSH_HEADERS);
+        res.statusCode = 200;
+        const reader = versionEvents(versioning, feed, scopes, closed.signal, options).getReader();
+        void (async () => {
+          for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value);
+          res.end();
+        })();
       };
     },
 

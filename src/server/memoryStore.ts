@@ -1,3 +1,4 @@
+import { localFeed, type VersionFeed } from './versionFeed.js';
 import type { VersionStore } from './versionStore.js';
 
 export interface MemoryVersionStoreOptions {
@@ -16,11 +17,12 @@ export interface MemoryVersionStoreOptions {
 }
 
 /**
- * Tokens in this process's memory, with the same `max(previous + 1, now)` rule as Redis. For
+ * Tokens in this process's memory, with the same `max(previous + 1, now)` rule as Redis, and a
+ * feed of its bumps for push endpoints. For
  * development and tests only: a second worker process has its own counters, so a write through
  * one worker is invisible to readers of the other (the deleted-event-comes-back bug).
  */
-export function memoryVersionStore(options: MemoryVersionStoreOptions = {}): VersionStore {
+export function memoryVersionStore(options: MemoryVersionStoreOptions = {}): VersionStore & VersionFeed {
   const now = options.now ?? (() => Date.now() * 1000);
   // Read through a narrow type: the published declarations must not need @types/node.
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
@@ -31,7 +33,9 @@ export function memoryVersionStore(options: MemoryVersionStoreOptions = {}): Ver
     );
   }
   const tokens = new Map<string, number>();
+  const feed = localFeed();
   return {
+    subscribe: feed.subscribe,
     async read(scope) {
       let token = tokens.get(scope);
       if (token === undefined) tokens.set(scope, (token = Math.floor(now())));
@@ -42,6 +46,7 @@ export function memoryVersionStore(options: MemoryVersionStoreOptions = {}): Ver
       const at = Math.floor(now());
       const token = previous === undefined || previous < at ? at : previous + 1;
       tokens.set(scope, token);
+      feed.emit(scope, String(token));
       return String(token);
     },
   };

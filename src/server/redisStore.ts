@@ -12,6 +12,14 @@ export interface RedisVersionStoreOptions {
    * @example redisVersionStore(redis, { prefix: 'myapp:v:' })
    */
   prefix?: string;
+  /**
+   * Channel every bump is published on (`<token> <key>`), for push endpoints fed by
+   * `redisVersionFeed` in any process; `false` publishes nothing. django-nostale publishes on the
+   * same default channel.
+   * @default 'nostale:versions'
+   * @example redisVersionStore(redis, { channel: false })
+   */
+  channel?: string | false;
 }
 
 const token = /^\d+$/;
@@ -31,11 +39,12 @@ export function redisVersionStore(client: RedisClientLike, options: RedisVersion
   if (!send) throw new ConfigurationError('redisVersionStore needs an ioredis or redis (node-redis v4/v5) client', 'client');
   const prefix = options.prefix ?? 'nostale:version:';
   if (typeof prefix !== 'string') throw new ConfigurationError('prefix must be a string', 'prefix');
+  const channel = options.channel ?? 'nostale:versions';
   const run = script(send);
   const call = async (scope: string, mode: 'read' | 'bump') => {
     let reply: unknown;
     try {
-      reply = await run(prefix + scope, mode);
+      reply = await run(prefix + scope, mode === 'bump' && channel !== false ? [mode, channel] : [mode]);
     } catch (cause) {
       throw new VersionStoreError(`Redis ${mode} of scope "${scope}" failed: ${(cause as Error)?.message ?? cause}`, scope, { cause });
     }
@@ -47,20 +56,20 @@ export function redisVersionStore(client: RedisClientLike, options: RedisVersion
 }
 
 /** Runs the token script by its SHA, sending the full text only when the server lacks it. */
-function script(send: SendCommand): (key: string, mode: string) => Promise<unknown> {
+function script(send: SendCommand): (key: string, args: string[]) => Promise<unknown> {
   let sha: Promise<string> | undefined;
   const load = () => (sha ??= (send(['SCRIPT', 'LOAD', TOKEN_SCRIPT]) as Promise<string>).catch((error: unknown) => {
     sha = undefined;
     throw error;
   }));
-  return async (key, mode) => {
+  return async (key, args) => {
     try {
-      return await send(['EVALSHA', await load(), '1', key, mode]);
+      return await send(['EVALSHA', await load(), '1', key, ...args]);
     } catch (error) {
       // A restart or SCRIPT FLUSH forgets scripts; on a cluster, SCRIPT LOAD reached another node.
       // EVAL both runs the script and caches it where the key lives.
       if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-      return send(['EVAL', TOKEN_SCRIPT, '1', key, mode]);
+      return send(['EVAL', TOKEN_SCRIPT, '1', key, ...args]);
     }
   };
 }

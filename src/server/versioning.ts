@@ -98,6 +98,8 @@ export interface Versioning {
   afterFailedWrite(scopes: readonly string[]): Promise<MutationHeaders>;
   /** The version endpoint's answer: `{ status: 200, body: { version } }`, or 503 when the store failed. */
   versionAnswer(scope: string): Promise<{ status: number; headers: Record<string, string>; body: { version: string } | { error: string } }>;
+  /** The scope's current token; rejects with `VersionStoreError` (logged) when the store fails. */
+  current(scope: string): Promise<string>;
   /**
    * Bumps scopes from outside a request: jobs, queue workers, scripts, admin tools. Rejects with
    * `VersionStoreError` when the store fails, since the caller must retry or alert.
@@ -203,6 +205,15 @@ export function createVersioning(options: VersioningOptions): Versioning {
       } catch (error) {
         log(`[nostale] reading the version of ${scope} failed; the version endpoint answers 503`, error);
         return { status: 503, headers: { 'Cache-Control': 'no-store' }, body: { error: 'version-store-unavailable' } };
+      }
+    },
+
+    async current(scope) {
+      try {
+        return await read(scope);
+      } catch (error) {
+        log(`[nostale] reading the version of ${scope} failed`, error);
+        throw error;
       }
     },
 

@@ -1,4 +1,6 @@
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
+import { PUSH_HEADERS, versionEvents, type PushOptions } from './push.js';
+import type { VersionFeed } from './versionFeed.js';
 import type { MutationHeaders, ReadPlan, Versioning } from './versioning.js';
 
 /** A Web-standard handler: Hono (`c.req.raw`), Bun, Deno, Next route handlers, workers. */
@@ -81,6 +83,18 @@ export function webVersioning(versioning: Versioning) {
         const ok = response.status >= 200 && response.status < 300;
         const outcome: MutationHeaders = ok ? await versioning.afterWrite([...scopes]) : await versioning.afterFailedWrite([...scopes]);
         return rewrite(response, exposeOn(versioning, response, outcome.headers), [versioning.versionHeader, versioning.versionsHeader]);
+      };
+    },
+
+    /**
+     * Server-sent events of `{scope, version}` for the scopes (current versions on every
+     * connect, then each bump). Guard it like the feeds it stands for: it names their owners.
+     * @example app.get('/api/users/:user/versions/stream', (c) => web.push('calendar:{user}', feed)(c.req.raw, c.req.param()));
+     */
+    push(scope: ScopeSpec<Request>, feed: VersionFeed, options?: PushOptions): WebHandler {
+      return async (request, params = {}) => {
+        const stream = versionEvents(versioning, feed, resolveScopes(scope, request, params), request.signal, options);
+        return new Response(stream, { headers: { ...PUSH_HEADERS, 'Access-Control-Expose-Headers': versioning.expose(null) } });
       };
     },
 

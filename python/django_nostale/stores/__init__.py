@@ -9,7 +9,7 @@ def get_store():
     if kind == "redis":
         from .redis import RedisStore, raw_client
 
-        return RedisStore(raw_client(conf.get("REDIS_ALIAS")), conf.get("KEY_PREFIX"))
+        return RedisStore(raw_client(conf.get("REDIS_ALIAS")), conf.get("KEY_PREFIX"), conf.get("PUSH_CHANNEL"))
     if kind == "database":
         from .database import DatabaseStore
 

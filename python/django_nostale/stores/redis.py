@@ -31,9 +31,10 @@ class RedisStore:
 
     transactional = False
 
-    def __init__(self, client, prefix):
+    def __init__(self, client, prefix, channel=None):
         self.client = client
         self.prefix = prefix
+        self.channel = channel
         self.script = client.register_script(SCRIPT)
 
     def read(self, scope):
@@ -44,7 +45,8 @@ class RedisStore:
 
     def _run(self, scope, mode):
         try:
-            reply = self.script(keys=[self.prefix + scope], args=[mode])
+            args = [mode, self.channel] if mode == "bump" and self.channel else [mode]
+            reply = self.script(keys=[self.prefix + scope], args=args)
         except Exception as error:  # any failure of the store degrades the request, never 500s it
             raise VersionStoreError(f'Redis {mode} of scope "{scope}" failed: {error}', scope) from error
         token = reply.decode() if isinstance(reply, bytes) else str(reply)

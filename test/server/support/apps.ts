@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
-import { expressVersioning, fastifyVersioning, webVersioning, type Versioning } from '../../../src/server.js';
+import { expressVersioning, fastifyVersioning, webVersioning, type VersionFeed, type Versioning } from '../../../src/server.js';
 import type { EventsDb } from './eventsDb.js';
 
 export type AdapterName = 'web' | 'express' | 'fastify';
@@ -20,17 +20,23 @@ export interface RunningApp {
  * The same routes the client docs use:
  * `GET/POST /api/users/:user/events`, `DELETE /api/users/:user/events/:id`,
  * `POST /api/users/:user/events/:id/copy-to/:other` (a write moving two scopes),
- * `GET /api/users/:user/version`.
+ * `GET /api/users/:user/version`, and with a feed `GET /api/users/:user/versions/stream` (push).
  */
-export async function startApp(adapter: AdapterName, versioning: Versioning, db: EventsDb, port = 0): Promise<RunningApp> {
+export async function startApp(adapter: AdapterName, versioning: Versioning, db: EventsDb, port = 0, feed?: VersionFeed): Promise<RunningApp> {
   let calls = 0;
-  const server = adapter === 'express' ? expressApp(versioning, db, () => calls++) : adapter === 'web' ? webApp(versioning, db, () => calls++) : undefined;
+  const server =
+    adapter === 'express' ? expressApp(versioning, db, () => calls++, feed) : adapter === 'web' ? webApp(versioning, db, () => calls++, feed) : undefined;
   if (server) {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       feedCalls: () => calls,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Open push streams and keep-alive sockets would hold close() for seconds.
+          server.closeAllConnections();
+        }),
     };
   }
   const app = fastifyApp(versioning, db, () => calls++);
@@ -38,7 +44,7 @@ export async function startApp(adapter: AdapterName, versioning: Versioning, db:
   return { url: address, feedCalls: () => calls, close: () => app.close() };
 }
 
-function expressApp(versioning: Versioning, db: EventsDb, onFeed: () => void): Server {
+function expressApp(versioning: Versioning, db: EventsDb, onFeed: () => void, feed?: VersionFeed): Server {
   const nx = expressVersioning(versioning);
   const app = express();
   app.set('etag', false);
@@ -62,12 +68,13 @@ function expressApp(versioning: Versioning, db: EventsDb, onFeed: () => void): S
     res.status(201).json(await db.create(req.params.other, event.title));
   });
   app.get('/api/users/:user/version', nx.version('calendar:{user}'));
+  if (feed) app.get('/api/users/:user/versions/stream', nx.push('calendar:{user}', feed, { heartbeat: 50 }));
   return createServer(app);
 }
 
 function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void) {
   const nx = fastifyVersioning(versioning);
-  const app = Fastify();
+  const app = Fastify({ forceCloseConnections: true });
   type P = { Params: { user: string; id: string; other: string }; Body: { title?: unknown } };
   app.get<P>('/api/users/:user/events', nx.feed('calendar:{user}'), async (request) => {
     onFeed();
@@ -92,7 +99,7 @@ function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void) {
 }
 
 /** The Web-standard handlers behind node:http, with a hand-written router: no framework at all. */
-function webApp(versioning: Versioning, db: EventsDb, onFeed: () => void): Server {
+function webApp(versioning: Versioning, db: EventsDb, onFeed: () => void, feed?: VersionFeed): Server {
   const web = webVersioning(versioning);
   const list = web.feed('calendar:{user}', async (_request, params) => {
     onFeed();
@@ -112,13 +119,15 @@ function webApp(versioning: Versioning, db: EventsDb, onFeed: () => void): Serve
     return Response.json(await db.create(params.other!, event.title), { status: 201 });
   });
   const version = web.version('calendar:{user}');
-  const routes: [string, RegExp, (request: Request, params: Record<string, string>) => Promise<Response>][] = [
+  type Route = [string, RegExp, (request: Request, params: Record<string, string>) => Promise<Response>];
+  const routes: Route[] = [
     ['GET', /^\/api\/users\/(?<user>[^/]+)\/events$/, list],
     ['HEAD', /^\/api\/users\/(?<user>[^/]+)\/events$/, list],
     ['POST', /^\/api\/users\/(?<user>[^/]+)\/events$/, create],
     ['DELETE', /^\/api\/users\/(?<user>[^/]+)\/events\/(?<id>[^/]+)$/, remove],
     ['POST', /^\/api\/users\/(?<user>[^/]+)\/events\/(?<id>[^/]+)\/copy-to\/(?<other>[^/]+)$/, copy],
     ['GET', /^\/api\/users\/(?<user>[^/]+)\/version$/, version],
+    ...(feed ? [['GET', /^\/api\/users\/(?<user>[^/]+)\/versions\/stream$/, web.push('calendar:{user}', feed, { heartbeat: 50 })] as Route] : []),
   ];
   return createServer((req, res) => {
     void serveWeb(req, res, routes);
@@ -136,7 +145,14 @@ async function serveWeb(
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
   const method = req.method ?? 'GET';
-  const request = new Request(url, { method, headers, body: chunks.length && method !== 'GET' && method !== 'HEAD' ? Buffer.concat(chunks) : undefined });
+  const closed = new AbortController();
+  res.on('close', () => closed.abort());
+  const request = new Request(url, {
+    method,
+    headers,
+    body: chunks.length && method !== 'GET' && method !== 'HEAD' ? Buffer.concat(chunks) : undefined,
+    signal: closed.signal,
+  });
   let response = new Response('not found', { status: 404 });
   for (const [verb, pattern, handler] of routes) {
     const match = verb === method && pattern.exec(url.pathname);
@@ -146,5 +162,8 @@ async function serveWeb(
     }
   }
   res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(Buffer.from(await response.arrayBuffer()));
+  // Streamed, not buffered: a push endpoint's body never ends on its own.
+  const reader = response.body?.getReader();
+  for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
+  res.end();
 }
