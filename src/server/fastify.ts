@@ -1,4 +1,6 @@
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
+import { PUSH_HEADERS, versionEvents, type PushOptions } from './push.js';
+import type { VersionFeed } from './versionFeed.js';
 import type { ReadPlan, Versioning } from './versioning.js';
 import { finishRead } from './web.js';
 
@@ -7,6 +9,8 @@ export interface FastifyRequestLike {
   url: string;
   params: unknown;
   headers: Record<string, string | string[] | undefined>;
+  /** Node's request, whose `close` ends a push stream. */
+  raw: { on(event: 'close', listener: () => void): unknown };
 }
 
 /** The parts of a Fastify reply the adapter uses. */
@@ -106,6 +110,18 @@ export function fastifyVersioning(versioning: Versioning) {
           expose(versioning, reply);
           return payload;
         },
+      };
+    },
+
+    /** Server-sent events of `{scope, version}`: current versions on every connect, then each bump. */
+    push(scope: ScopeSpec<FastifyRequestLike>, feed: VersionFeed, options?: PushOptions) {
+      return async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
+        const closed = new AbortController();
+        request.raw.on('close', () => closed.abort());
+        const stream = versionEvents(versioning, feed, resolveScopes(scope, request, paramsOf(request)), closed.signal, options);
+        setAll(reply, PUSH_HEADERS);
+        expose(versioning, reply);
+        return reply.send(stream);
       };
     },
 

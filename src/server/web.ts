@@ -60,7 +60,7 @@ export function webVersioning(versioning: Versioning) {
         const [name] = resolveScopes(scope, request, params);
         const plan = await versioning.planRead(name!, requestInfo(request));
         if (plan.kind === 'versioned' && plan.notModified) {
-          return new Response(null, { status: 304, headers: exposeOn(versioning, new Response(), plan.headers) });
+          return new Response(null, { status: 304, headers: { ...plan.headers, 'Access-Control-Expose-Headers': versioning.expose(null) } });
         }
         const response = await handler(request, params);
         const { set, remove } = finishRead(versioning, plan, response.status);

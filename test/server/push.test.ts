@@ -51,7 +51,7 @@ function sseReader(body: ReadableStream<Uint8Array>) {
   };
 }
 
-describe.each(['web', 'express'] as const)('the %s push endpoint', (adapter) => {
+describe.each(['web', 'express', 'fastify'] as const)('the %s push endpoint', (adapter) => {
   let app: RunningApp;
   beforeAll(async () => {
     app = await startApp(adapter, createVersioning({ store: redisVersionStore(data), build: 'b' }), eventsDb(data), 0, feed);

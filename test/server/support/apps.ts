@@ -39,7 +39,7 @@ export async function startApp(adapter: AdapterName, versioning: Versioning, db:
         }),
     };
   }
-  const app = fastifyApp(versioning, db, () => calls++);
+  const app = fastifyApp(versioning, db, () => calls++, feed);
   const address = await app.listen({ port, host: '127.0.0.1' });
   return { url: address, feedCalls: () => calls, close: () => app.close() };
 }
@@ -72,7 +72,7 @@ function expressApp(versioning: Versioning, db: EventsDb, onFeed: () => void, fe
   return createServer(app);
 }
 
-function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void) {
+function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void, feed?: VersionFeed) {
   const nx = fastifyVersioning(versioning);
   const app = Fastify({ forceCloseConnections: true });
   type P = { Params: { user: string; id: string; other: string }; Body: { title?: unknown } };
@@ -95,6 +95,7 @@ function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void) {
     return reply.code(201).send(await db.create(request.params.other, event.title));
   });
   app.get('/api/users/:user/version', nx.version('calendar:{user}'));
+  if (feed) app.get('/api/users/:user/versions/stream', nx.push('calendar:{user}', feed, { heartbeat: 50 }));
   return app;
 }
 
