@@ -131,7 +131,7 @@ export function expressVersioning(versioning: Versioning) {
           beforeHeaders(res, () => {
             const { set, remove } = finishRead(versioning, plan, res.statusCode);
             for (const name of remove) res.removeHeader(name);
-            if (plan.kind === 'versioned' && (res.statusCode < 200 || res.statusCode > 299)) {
+            if (plan.kind === 'versioned' && (res.statusCode < 200 || res.statusCode > 299) && res.statusCode !== 304) {
               for (const name of ['ETag', 'Cache-Control']) res.removeHeader(name);
             }
             setAll(res, set);

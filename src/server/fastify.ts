@@ -81,7 +81,7 @@ export function fastifyVersioning(versioning: Versioning) {
         async onSend(request, reply, payload) {
           const plan = plans.get(request);
           if (plan) {
-            const { set, remove } = finishRead(versioning, plan, reply.statusCode === 304 ? 200 : reply.statusCode);
+            const { set, remove } = finishRead(versioning, plan, reply.statusCode);
             for (const name of remove) reply.removeHeader(name);
             setAll(reply, set);
           }

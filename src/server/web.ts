@@ -36,10 +36,10 @@ function exposeOn(versioning: Versioning, response: Response, headers: Record<st
   return { ...headers, 'Access-Control-Expose-Headers': versioning.expose(response.headers.get('access-control-expose-headers')) };
 }
 
-/** Headers a feed's own answer gets: the plan's on a 2xx, only the version on an error. */
+/** Headers a feed's own answer gets: the plan's on a 2xx or 304, only the version on an error. */
 export function finishRead(versioning: Versioning, plan: ReadPlan, status: number): { set: Record<string, string>; remove: string[] } {
   if (plan.kind === 'degraded') return { set: plan.headers, remove: plan.remove };
-  if (status >= 200 && status < 300) return { set: plan.headers, remove: [] };
+  if ((status >= 200 && status < 300) || status === 304) return { set: plan.headers, remove: [] };
   return { set: { [versioning.versionHeader]: plan.version }, remove: [] };
 }
 

@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisVersionFeed, redisVersionStore } from '../../src/server.js';
 import { createReadDeleteRead } from './support/cycles.js';
 import { spawnWorker, type Worker } from './support/processes.js';
 import { freePort, startRedis, type RedisServer } from './support/redisServer.js';
@@ -88,6 +90,26 @@ describe.each(['redis', 'database'] as const)('django-nostale with the %s store 
       expect(Math.min(...proxy.served)).toBeGreaterThan(20);
     } finally {
       await proxy.close();
+    }
+  });
+
+  // Only the Redis store is shared with Node; the database store's rows are Django's own.
+  if (store === 'redis') it('shares scopes with nostale/server: same tokens, and its push feed streams Django’s bumps', async () => {
+    const redisClient = new Redis(redis.url);
+    const subscriber = redisClient.duplicate();
+    try {
+      const feed = await redisVersionFeed(subscriber);
+      const heard = new Promise<[string, string]>((resolve) => feed.subscribe((scope, token) => scope === 'calendar:shared' && resolve([scope, token])));
+      const created = await fetch(`${workers[0]!.url}/api/users/shared/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"title":"from Django"}' });
+      const token = created.headers.get('x-cache-version')!;
+      expect(await heard).toEqual(['calendar:shared', token]);
+      const node = redisVersionStore(redisClient);
+      expect(await node.read('calendar:shared')).toBe(token);
+      const bumped = await node.bump('calendar:shared');
+      expect(await version(workers[1]!.url, 'shared')).toBe(bumped);
+    } finally {
+      subscriber.disconnect();
+      redisClient.disconnect();
     }
   });
 });
