@@ -77,3 +77,21 @@ def test_touch_outside_a_transaction_bumps_now_and_raises_when_down(settings):
     settings.CACHES = {**settings.CACHES, "nostale": {**settings.CACHES["nostale"], "LOCATION": "redis://127.0.0.1:1/0"}}
     with pytest.raises(VersionStoreError):
         touch("calendar:job")
+
+
+def test_a_scope_template_without_its_url_parameter_is_a_scope_error(rf):
+    from django_nostale import ScopeError, versioned
+
+    @versioned("calendar:{user}")
+    def view(request, pk):
+        raise AssertionError("the view must not run")
+
+    with pytest.raises(ScopeError) as raised:
+        view(rf.get("/api/events/3"), pk=3)
+    assert (raised.value.template, raised.value.parameter) == ("calendar:{user}", "user")
+
+
+def test_a_callable_scope_gets_the_request_and_kwargs():
+    from django_nostale.scopes import resolve
+
+    assert resolve(lambda request, user, other: [f"calendar:{user}", f"calendar:{other}"], None, {"user": "a", "other": "b"}) == ["calendar:a", "calendar:b"]
