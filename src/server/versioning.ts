@@ -144,7 +144,31 @@ export function createVersioning(options: VersioningOptions): Versioning {
   }
 
   const read = (scope: string) => withTimeout(scope, () => store.read(scope));
-  const bump = (scope: string) => withTimeout(scope, () => store.bump(scope));
+  const bump = async (scope: string) => {
+    const token = await withTimeout(scope, () => store.bump(scope));
+    owed.delete(scope);
+    return token;
+  };
+
+  // Scopes whose write committed while their bump failed. Until they are bumped, the old version
+  // still validates the old ETags, and a 304 would bring back what the write removed (even after
+  // the client invalidated locally, since it revalidates with the tag it holds). So they are
+  // bumped before this process serves them again, and retried every second in the background.
+  const owed = new Set<string>();
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const settleDebts = async () => {
+    retry = undefined;
+    for (const scope of [...owed]) await bump(scope).catch(() => undefined);
+    if (owed.size) scheduleRetry();
+  };
+  /** The version readers may see: never one that an owed bump has yet to move past. */
+  const current = async (scope: string) => (owed.has(scope) ? bump(scope) : read(scope));
+  const scheduleRetry = () => {
+    if (retry) return;
+    retry = setTimeout(() => void settleDebts(), 1000);
+    // A pending retry must not keep a finished process (a script, a test) alive.
+    (retry as { unref?: () => void }).unref?.();
+  };
 
   function tokenHeaders(tokens: Map<string, string>): Record<string, string> {
     const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
@@ -173,7 +197,7 @@ export function createVersioning(options: VersioningOptions): Versioning {
     async planRead(scope, request): Promise<ReadPlan> {
       let version: string;
       try {
-        version = await read(scope);
+        version = await current(scope);
       } catch (error) {
         log(`[nostale] reading the version of ${scope} failed; serving ${request.url} uncacheable`, error);
         return { kind: 'degraded', headers: { 'Cache-Control': 'no-store' }, remove: ['ETag', versionHeader] };
@@ -195,12 +219,19 @@ export function createVersioning(options: VersioningOptions): Versioning {
       };
     },
 
-    afterWrite: (scopes) => each(scopes, bump, 'Bumping the version'),
-    afterFailedWrite: (scopes) => each(scopes, read, 'Reading the version'),
+    async afterWrite(scopes) {
+      const outcome = await each(scopes, bump, 'Bumping the version');
+      if (!outcome.tokens.size) {
+        for (const scope of scopes) owed.add(scope);
+        scheduleRetry();
+      }
+      return outcome;
+    },
+    afterFailedWrite: (scopes) => each(scopes, current, 'Reading the version'),
 
     async versionAnswer(scope) {
       try {
-        const version = await read(scope);
+        const version = await current(scope);
         return { status: 200, headers: { 'Cache-Control': 'no-store', [versionHeader]: version }, body: { version } };
       } catch (error) {
         log(`[nostale] reading the version of ${scope} failed; the version endpoint answers 503`, error);
@@ -210,7 +241,7 @@ export function createVersioning(options: VersioningOptions): Versioning {
 
     async current(scope) {
       try {
-        return await read(scope);
+        return await current(scope);
       } catch (error) {
         log(`[nostale] reading the version of ${scope} failed`, error);
         throw error;
@@ -218,7 +249,14 @@ export function createVersioning(options: VersioningOptions): Versioning {
     },
 
     async touch(...scopes) {
-      return Promise.all(scopes.map(bump));
+      try {
+        return await Promise.all(scopes.map(bump));
+      } catch (error) {
+        // The caller hears of it, and this process still owes the bumps if the caller gives up.
+        for (const scope of scopes) owed.add(scope);
+        scheduleRetry();
+        throw error;
+      }
     },
 
     expose,
