@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.http import HttpResponseNotModified, JsonResponse
 
-from . import conf
+from . import conf, debts
 from .etag import feed_etag, matches
 from .exceptions import VersionStoreError
 from .headers import expose, format_version_list
@@ -27,6 +27,15 @@ class ReadPlan:
     headers: dict = field(default_factory=dict)
 
 
+def current(store, scope):
+    """The version readers may see: never one that an owed bump has yet to move past."""
+    if debts.is_owed(scope):
+        token = store.bump(scope)
+        debts.paid(scope)
+        return token
+    return store.read(scope)
+
+
 def _feed_cache_control():
     seconds = conf.get("STALE_IF_ERROR")
     return "private, no-cache" + (f", stale-if-error={seconds}" if seconds else "")
@@ -36,7 +45,7 @@ def plan_read(scope, request):
     """Reads the version first: a write landing between this and the data only makes the answer
     look older than it is, and the client then fetches again."""
     try:
-        version = get_store().read(scope)
+        version = current(get_store(), scope)
     except VersionStoreError:
         logger.exception("Reading the version of %s failed; serving %s uncacheable", scope, request.path)
         return ReadPlan(scope, headers={"Cache-Control": "no-store"})
@@ -99,6 +108,16 @@ def _each(scopes, operation, what):
         return {}
 
 
+def _bump_all(store, scopes):
+    tokens = _each(scopes, store.bump, "Bumping the version")
+    if tokens:
+        for scope in scopes:
+            debts.paid(scope)
+    else:
+        debts.owe(scopes)
+    return tokens
+
+
 def finish_mutation(response, scopes):
     """A 2xx bumps every scope once its write is durable; anything else reports the current tokens.
 
@@ -110,21 +129,21 @@ def finish_mutation(response, scopes):
     _expose(response)
     store = get_store()
     if not 200 <= response.status_code < 300:
-        _put_tokens(response, _each(scopes, store.read, "Reading the version"))
+        _put_tokens(response, _each(scopes, lambda scope: current(store, scope), "Reading the version"))
         return response
     using = conf.get("DATABASE")
     if store.transactional or not transaction.get_connection(using).in_atomic_block:
-        _put_tokens(response, _each(scopes, store.bump, "Bumping the version"))
+        _put_tokens(response, _bump_all(store, scopes))
     else:
         # Until the commit, nothing is bumped and the header is absent: a rollback leaves both so.
         _put_tokens(response, {})
-        transaction.on_commit(lambda: _put_tokens(response, _each(scopes, store.bump, "Bumping the version")), using=using)
+        transaction.on_commit(lambda: _put_tokens(response, _bump_all(store, scopes)), using=using)
     return response
 
 
 def version_response(scope):
     try:
-        version = get_store().read(scope)
+        version = current(get_store(), scope)
     except VersionStoreError:
         logger.exception("Reading the version of %s failed; the version endpoint answers 503", scope)
         response = JsonResponse({"error": "version-store-unavailable"}, status=503)

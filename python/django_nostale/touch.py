@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from . import conf
+from . import conf, debts
 from .protocol import logger
 from .stores import get_store
 
@@ -24,14 +24,20 @@ def touch(*scopes, using=None):
     store = get_store()
     using = using or conf.get("DATABASE")
     if store.transactional or not transaction.get_connection(using).in_atomic_block:
-        return [store.bump(scope) for scope in scopes]
+        try:
+            return [store.bump(scope) for scope in scopes]
+        except Exception:
+            # The caller hears of it, and this process still owes the bumps if the caller gives up.
+            debts.owe(scopes)
+            raise
 
     def bump_all():
         try:
             for scope in scopes:
                 store.bump(scope)
         except Exception:
-            logger.exception("touch(%s) after commit failed; clients of these scopes may serve their copies until the next bump", ", ".join(scopes))
+            debts.owe(scopes)
+            logger.exception("touch(%s) after commit failed; retrying in the background", ", ".join(scopes))
 
     transaction.on_commit(bump_all, using=using)
     return None

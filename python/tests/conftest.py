@@ -1,6 +1,13 @@
 import pytest
-from django.conf import settings
 from django_redis import get_redis_connection
+
+
+@pytest.fixture(autouse=True)
+def no_debts_between_tests():
+    from django_nostale import debts
+
+    yield
+    debts.forget_all()
 
 
 @pytest.fixture

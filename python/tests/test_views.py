@@ -170,3 +170,18 @@ def test_store_down_version_endpoint_is_503(client, redis_down):
     response = client.get("/api/users/alice/version")
     assert response.status_code == 503
     assert response["Cache-Control"] == "no-store"
+
+
+def test_a_write_whose_bump_failed_is_never_hidden_behind_a_304(client, settings):
+    before = client.get("/api/users/erin/events")
+    good = settings.CACHES
+    # A partition: Redis (and its data) is fine, this process just cannot reach it.
+    settings.CACHES = {**good, "nostale": {**good["nostale"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    created = create(client, "erin", title="during the partition")
+    assert created.status_code == 201
+    assert not created.has_header("X-Cache-Version")
+    settings.CACHES = good
+    after = client.get("/api/users/erin/events", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert int(after["X-Cache-Version"]) > int(before["X-Cache-Version"])
+    assert any(e["title"] == "during the partition" for e in after.json())

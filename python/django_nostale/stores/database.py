@@ -4,7 +4,7 @@ The bump is one statement computing ``GREATEST(version + 1, now in µs)`` on the
 so it commits or rolls back with the write, and concurrent writers serialise on the row lock.
 """
 
-from django.db import connections
+from django.db import connections, transaction
 
 from ..exceptions import ConfigurationError, VersionStoreError
 
@@ -30,8 +30,10 @@ class DatabaseStore:
         self.vendor = vendor
 
     def read(self, scope):
+        # A savepoint: a failing statement must not abort the caller's transaction, which on
+        # PostgreSQL would make its COMMIT a silent ROLLBACK of the write itself.
         try:
-            with connections[self.using].cursor() as cursor:
+            with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
                 cursor.execute(f"SELECT version FROM {TABLE} WHERE scope = %s", [scope])
                 row = cursor.fetchone()
                 if row is None:
@@ -47,7 +49,7 @@ class DatabaseStore:
     def bump(self, scope):
         now, greatest = NOW_US[self.vendor], GREATEST[self.vendor]
         try:
-            with connections[self.using].cursor() as cursor:
+            with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
                 if self.vendor == "mysql":
                     cursor.execute(
                         f"INSERT INTO {TABLE} (scope, version) VALUES (%s, {now}) "
