@@ -34,7 +34,8 @@ describe.each(['redis', 'database'] as const)('django-nostale with the %s store 
   let dir: string;
   let workers: Worker[] = [];
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nostale-django-'));
+    // In memory-backed /dev/shm where there is one: 400 committed writes need no disk fsyncs.
+    dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'nostale-django-'));
     const env = { NOSTALE_TEST_REDIS_URL: `${redis.url}/0`, NOSTALE_TEST_DB: join(dir, 'db.sqlite3'), NOSTALE_TEST_STORE: store, PYTHONDONTWRITEBYTECODE: '1' };
     const migrate = spawnSync(join(venv, 'bin/python'), ['manage.py', 'migrate', '--noinput'], { cwd: pythonDir, env: { ...process.env, ...env }, encoding: 'utf8' });
     if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stdout}\n${migrate.stderr}`);
