@@ -59,6 +59,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // After unit and browser: its redis-servers, worker processes and gunicorns would
+          // otherwise compete for the CPU with their timing-bound tests.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
