@@ -8,6 +8,7 @@ const entries = {
   sw: resolve(import.meta.dirname, 'src/sw.ts'),
   mutate: resolve(import.meta.dirname, 'src/mutate.ts'),
   fullcalendar: resolve(import.meta.dirname, 'src/fullcalendar.ts'),
+  server: resolve(import.meta.dirname, 'src/server.ts'),
 };
 
 export default defineConfig({
@@ -18,7 +19,14 @@ export default defineConfig({
     minify: false,
     lib: { entry: entries, formats: ['es'] },
     rolldownOptions: {
-      external: [/^idb(\/|$)/, /^workbox-window(\/|$)/, /^@fullcalendar\//],
+      external: [
+        /^idb(\/|$)/,
+        /^workbox-window(\/|$)/,
+        /^@fullcalendar\//,
+        // nostale/server runs on Node: its built-ins and the app's own server packages stay imports.
+        /^node:/,
+        /^(ioredis|redis|express|fastify)(\/|$)/,
+      ],
     },
   },
   test: {
@@ -41,6 +49,19 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          include: ['test/server/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // After unit and browser: its redis-servers, worker processes and gunicorns would
+          // otherwise compete for the CPU with their timing-bound tests.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

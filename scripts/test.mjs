@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm test`: every vitest project (unit, browser, server), then django-nostale's pytest suites.
+// Arguments go to vitest (`npm test -- --reporter=json ...`, as .ci/run passes). A file filter or
+// --project narrows the run to vitest; NOSTALE_SKIP_PYTHON=1 skips pytest too.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const run = (command, argv) => spawnSync(command, argv, { cwd: root, stdio: 'inherit' }).status ?? 1;
+
+// A bare word is a file filter, unless it is the value of the flag before it (`--reporter json`).
+const narrowed = args.some(
+  (arg, i) => arg === '--project' || arg.startsWith('--project=') || (!arg.startsWith('-') && !/^--[^=]+$/.test(args[i - 1] ?? '')),
+);
+const vitest = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...args]);
+let python = 0;
+if (!narrowed && process.env.NOSTALE_SKIP_PYTHON !== '1') python = run('bash', [join(root, 'scripts/test-python.sh')]);
+process.exit(vitest || python);
