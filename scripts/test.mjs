@@ -16,5 +16,11 @@ const narrowed = args.some(
 );
 const vitest = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...args]);
 let python = 0;
-if (!narrowed && process.env.NOSTALE_SKIP_PYTHON !== '1') python = run('bash', [join(root, 'scripts/test-python.sh')]);
+if (narrowed)
+  console.log(
+    "\nnpm test: a file filter or --project narrows the run to vitest; django-nostale's pytest did not run (npm run test:python).",
+  );
+else if (process.env.NOSTALE_SKIP_PYTHON === '1')
+  console.log("\nnpm test: NOSTALE_SKIP_PYTHON=1, so django-nostale's pytest did not run (npm run test:python).");
+else python = run('bash', [join(root, 'scripts/test-python.sh')]);
 process.exit(vitest || python);

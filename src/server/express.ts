@@ -70,16 +70,19 @@ function deferResponse(res: NodeResponseLike, finish: (status: number) => Promis
   const writes: Parameters<NodeResponseLike['write']>[] = [];
   res.writeHead = function (this: NodeResponseLike, status: number, ...rest: unknown[]) {
     res.statusCode = status;
-    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null) as Record<string, string | number | readonly string[] | undefined> | string[] | undefined;
+    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null) as
+      | Record<string, string | number | readonly string[] | undefined>
+      | string[]
+      | undefined;
     if (typeof rest[0] === 'string') res.statusMessage = rest[0];
     if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
     else if (headers) for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value);
     return this;
   } as NodeResponseLike['writeHead'];
-  res.write = function (...args: Parameters<NodeResponseLike['write']>) {
+  res.write = ((...args: Parameters<NodeResponseLike['write']>) => {
     writes.push(args);
     return true;
-  } as NodeResponseLike['write'];
+  }) as NodeResponseLike['write'];
   res.end = function (this: NodeResponseLike, ...args: Parameters<NodeResponseLike['end']>) {
     res.writeHead = writeHead;
     res.write = write;

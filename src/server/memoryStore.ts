@@ -26,7 +26,7 @@ export function memoryVersionStore(options: MemoryVersionStoreOptions = {}): Ver
   const now = options.now ?? (() => Date.now() * 1000);
   // Read through a narrow type: the published declarations must not need @types/node.
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  if (env?.['NODE_ENV'] === 'production') {
+  if (env?.NODE_ENV === 'production') {
     (options.warn ?? console.warn)(
       '[nostale] memoryVersionStore in production: every worker process keeps its own version counters, ' +
         'so writes through one worker stay invisible to the others. Use redisVersionStore.',

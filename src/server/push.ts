@@ -32,7 +32,13 @@ const event = (scope: string, version: string) => encoder.encode(`event: version
  * as the feed reports it. Subscribes before reading the current versions, so a bump landing in
  * between is sent (perhaps twice; the client ignores a token it already has).
  */
-export function versionEvents(versioning: Versioning, feed: VersionFeed, scopes: readonly string[], signal: AbortSignal | undefined, options: PushOptions = {}): ReadableStream<Uint8Array> {
+export function versionEvents(
+  versioning: Versioning,
+  feed: VersionFeed,
+  scopes: readonly string[],
+  signal: AbortSignal | undefined,
+  options: PushOptions = {},
+): ReadableStream<Uint8Array> {
   const wanted = new Set(scopes);
   let cleanup = () => {};
   return new ReadableStream<Uint8Array>({

@@ -35,7 +35,10 @@ export interface RedisVersionFeedOptions {
  * @example
  * const feed = await redisVersionFeed(redis.duplicate());
  */
-export async function redisVersionFeed(subscriber: IoRedisSubscriberLike | NodeRedisSubscriberLike, options: RedisVersionFeedOptions = {}): Promise<VersionFeed> {
+export async function redisVersionFeed(
+  subscriber: IoRedisSubscriberLike | NodeRedisSubscriberLike,
+  options: RedisVersionFeedOptions = {},
+): Promise<VersionFeed> {
   const channel = options.channel ?? 'nostale:versions';
   const prefix = options.prefix ?? 'nostale:version:';
   const feed = localFeed();

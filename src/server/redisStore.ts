@@ -58,10 +58,11 @@ export function redisVersionStore(client: RedisClientLike, options: RedisVersion
 /** Runs the token script by its SHA, sending the full text only when the server lacks it. */
 function script(send: SendCommand): (key: string, args: string[]) => Promise<unknown> {
   let sha: Promise<string> | undefined;
-  const load = () => (sha ??= (send(['SCRIPT', 'LOAD', TOKEN_SCRIPT]) as Promise<string>).catch((error: unknown) => {
-    sha = undefined;
-    throw error;
-  }));
+  const load = () =>
+    (sha ??= (send(['SCRIPT', 'LOAD', TOKEN_SCRIPT]) as Promise<string>).catch((error: unknown) => {
+      sha = undefined;
+      throw error;
+    }));
   return async (key, args) => {
     try {
       return await send(['EVALSHA', await load(), '1', key, ...args]);

@@ -27,6 +27,7 @@ const plain = /[A-Za-z0-9\-._~:@/!$&'*+;]/;
 
 function encodeScope(scope: string): string {
   let out = '';
-  for (const char of scope) out += plain.test(char) ? char : encodeURIComponent(char).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  for (const char of scope)
+    out += plain.test(char) ? char : encodeURIComponent(char).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return out;
 }

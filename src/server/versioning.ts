@@ -116,12 +116,16 @@ export function createVersioning(options: VersioningOptions): Versioning {
     throw new ConfigurationError('createVersioning needs a store: redisVersionStore(client) or memoryVersionStore()', 'store');
   }
   if (typeof build !== 'string' || build === '') {
-    throw new ConfigurationError('createVersioning needs a build id (e.g. the commit): ETags must change when a deploy changes responses', 'build');
+    throw new ConfigurationError(
+      'createVersioning needs a build id (e.g. the commit): ETags must change when a deploy changes responses',
+      'build',
+    );
   }
   const versionHeader = options.versionHeader ?? 'X-Cache-Version';
   const versionsHeader = options.versionsHeader ?? 'X-Cache-Versions';
   const staleIfError = options.staleIfError ?? 86_400;
-  if (!Number.isInteger(staleIfError) || staleIfError < 0) throw new ConfigurationError('staleIfError must be a whole number of seconds ≥ 0', 'staleIfError');
+  if (!Number.isInteger(staleIfError) || staleIfError < 0)
+    throw new ConfigurationError('staleIfError must be a whole number of seconds ≥ 0', 'staleIfError');
   const timeout = options.storeTimeout ?? 1000;
   if (!(timeout > 0)) throw new ConfigurationError('storeTimeout must be a positive number of ms', 'storeTimeout');
   const log = options.log ?? ((message: string, error: unknown) => console.error(message, error));
@@ -129,7 +133,10 @@ export function createVersioning(options: VersioningOptions): Versioning {
   const exposed = ['ETag', versionHeader, versionsHeader];
 
   function expose(existing: string | null | undefined): string {
-    const names = (existing ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    const names = (existing ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     const lower = new Set(names.map((name) => name.toLowerCase()));
     if (lower.has('*')) return names.join(', ');
     return [...names, ...exposed.filter((name) => !lower.has(name.toLowerCase()))].join(', ');
@@ -182,7 +189,7 @@ export function createVersioning(options: VersioningOptions): Versioning {
     const tokens = new Map<string, string>();
     try {
       const results = await Promise.all(scopes.map(op));
-      scopes.forEach((scope, i) => tokens.set(scope, results[i]!));
+      for (const [i, scope] of scopes.entries()) tokens.set(scope, results[i]!);
     } catch (error) {
       log(`[nostale] ${what} of ${scopes.join(', ')} failed; answering without version headers, clients invalidate locally`, error);
       tokens.clear();

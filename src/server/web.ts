@@ -60,7 +60,10 @@ export function webVersioning(versioning: Versioning) {
         const [name] = resolveScopes(scope, request, params);
         const plan = await versioning.planRead(name!, requestInfo(request));
         if (plan.kind === 'versioned' && plan.notModified) {
-          return new Response(null, { status: 304, headers: { ...plan.headers, 'Access-Control-Expose-Headers': versioning.expose(null) } });
+          return new Response(null, {
+            status: 304,
+            headers: { ...plan.headers, 'Access-Control-Expose-Headers': versioning.expose(null) },
+          });
         }
         const response = await handler(request, params);
         const { set, remove } = finishRead(versioning, plan, response.status);
@@ -78,7 +81,12 @@ export function webVersioning(versioning: Versioning) {
     ): WebHandler {
       return async (request, params = {}) => {
         const scopes = new Set(resolveScopes(scope, request, params));
-        const context: MutationContext = { scopes, touch: (...more) => void more.forEach((s) => scopes.add(s)) };
+        const context: MutationContext = {
+          scopes,
+          touch: (...more) => {
+            for (const s of more) scopes.add(s);
+          },
+        };
         const response = await handler(request, params, context);
         const ok = response.status >= 200 && response.status < 300;
         const outcome: MutationHeaders = ok ? await versioning.afterWrite([...scopes]) : await versioning.afterFailedWrite([...scopes]);

@@ -27,7 +27,13 @@ describe.each(ADAPTERS)('a write committed while the %s app was cut off from Red
   let app: RunningApp;
   beforeAll(async () => {
     proxy = await tcpProxy(redis.port);
-    versions = new Redis({ port: proxy.port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 20 });
+    versions = new Redis({
+      port: proxy.port,
+      host: '127.0.0.1',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 20,
+    });
     versions.on('error', () => undefined); // the partition's connection errors are the point
     await until(() => versions.status === 'ready');
     app = await startApp(adapter, createVersioning({ store: redisVersionStore(versions), build: 'b', log: () => {} }), eventsDb(data));
@@ -47,7 +53,11 @@ describe.each(ADAPTERS)('a write committed while the %s app was cut off from Red
 
     proxy.cut();
     await until(() => versions.status !== 'ready');
-    const created = await fetch(feed, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"title":"written during the partition"}' });
+    const created = await fetch(feed, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"title":"written during the partition"}',
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('x-cache-version')).toBeNull();
 

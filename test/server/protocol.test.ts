@@ -24,7 +24,8 @@ describe.each(ADAPTERS)('the %s adapter speaks the protocol', (adapter) => {
   let deployed: RunningApp;
   const user = `u-${adapter}`;
   const feed = () => `${app.url}/api/users/${user}/events?start=2026-01-01`;
-  const version = async (who = user) => ((await (await fetch(`${app.url}/api/users/${who}/version`)).json()) as { version: string }).version;
+  const version = async (who = user) =>
+    ((await (await fetch(`${app.url}/api/users/${who}/version`)).json()) as { version: string }).version;
 
   beforeAll(async () => {
     const store = redisVersionStore(data);
@@ -65,7 +66,9 @@ describe.each(ADAPTERS)('the %s adapter speaks the protocol', (adapter) => {
     const base = await fetch(feed(), { headers: { Accept: 'application/json', 'Accept-Language': 'en' } });
     const etag = base.headers.get('etag')!;
     const variants = await Promise.all([
-      fetch(`${deployed.url}/api/users/${user}/events?start=2026-01-01`, { headers: { Accept: 'application/json', 'Accept-Language': 'en', 'If-None-Match': etag } }),
+      fetch(`${deployed.url}/api/users/${user}/events?start=2026-01-01`, {
+        headers: { Accept: 'application/json', 'Accept-Language': 'en', 'If-None-Match': etag },
+      }),
       fetch(`${feed()}&end=2026-02-01`, { headers: { Accept: 'application/json', 'Accept-Language': 'en', 'If-None-Match': etag } }),
       fetch(feed(), { headers: { Accept: 'text/csv', 'Accept-Language': 'en', 'If-None-Match': etag } }),
       fetch(feed(), { headers: { Accept: 'application/json', 'Accept-Language': 'de', 'If-None-Match': etag } }),
@@ -107,14 +110,22 @@ describe.each(ADAPTERS)('the %s adapter speaks the protocol', (adapter) => {
     const missing = await fetch(`${app.url}/api/users/${user}/events/no-such-id`, { method: 'DELETE' });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-cache-version')).toBe(current);
-    const invalid = await fetch(`${app.url}/api/users/${user}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const invalid = await fetch(`${app.url}/api/users/${user}/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(invalid.status).toBe(400);
     expect(await version()).toBe(current);
   });
 
   it('lists every scope a write moved in X-Cache-Versions, the URL’s own scope first', async () => {
     const created = (await (
-      await fetch(`${app.url}/api/users/${user}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title: 'shared' }) })
+      await fetch(`${app.url}/api/users/${user}/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'shared' }),
+      })
     ).json()) as { id: string };
     const other = `${user}-colleague`;
     const copied = await fetch(`${app.url}/api/users/${user}/events/${created.id}/copy-to/${other}`, { method: 'POST' });
@@ -161,16 +172,23 @@ describe.each(ADAPTERS)('the %s adapter with its version store down', (adapter) 
     expect(logged.length).toBeGreaterThan(before);
   });
 
-  it.each(['down', 'hanging'] as const)('answers a committed write with its 2xx and no version header when the store is %s', async (which) => {
-    const base = which === 'down' ? app.url : hanging.url;
-    const title = `written while ${which}`;
-    const created = await fetch(`${base}/api/users/${user}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
-    expect(created.status).toBe(201);
-    expect(created.headers.get('x-cache-version')).toBeNull();
-    expect(created.headers.get('cache-control')).toBe('no-store');
-    expect(await eventsDb(data).list(user)).toContainEqual(expect.objectContaining({ title }));
-    expect(logged.some((line) => line.includes('Bumping the version'))).toBe(true);
-  });
+  it.each(['down', 'hanging'] as const)(
+    'answers a committed write with its 2xx and no version header when the store is %s',
+    async (which) => {
+      const base = which === 'down' ? app.url : hanging.url;
+      const title = `written while ${which}`;
+      const created = await fetch(`${base}/api/users/${user}/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title }),
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('x-cache-version')).toBeNull();
+      expect(created.headers.get('cache-control')).toBe('no-store');
+      expect(await eventsDb(data).list(user)).toContainEqual(expect.objectContaining({ title }));
+      expect(logged.some((line) => line.includes('Bumping the version'))).toBe(true);
+    },
+  );
 
   it('answers the version endpoint 503, no-store', async () => {
     const response = await fetch(`${app.url}/api/users/${user}/version`);
@@ -195,7 +213,11 @@ describe('createVersioning', () => {
       log: () => {},
     });
     await expect(failing.touch('calendar:x')).rejects.toThrow(Error);
-    const never = createVersioning({ store: { read: () => new Promise(() => {}), bump: () => new Promise(() => {}) }, build: 'b', storeTimeout: 20 });
+    const never = createVersioning({
+      store: { read: () => new Promise(() => {}), bump: () => new Promise(() => {}) },
+      build: 'b',
+      storeTimeout: 20,
+    });
     await expect(never.touch('calendar:x')).rejects.toBeInstanceOf(VersionStoreError);
   });
 });

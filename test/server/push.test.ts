@@ -1,7 +1,14 @@
 import Redis from 'ioredis';
 import { createClient as createNodeRedis } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVersioning, memoryVersionStore, redisVersionFeed, redisVersionStore, versionEvents, type VersionFeed } from '../../src/server.js';
+import {
+  createVersioning,
+  memoryVersionStore,
+  redisVersionFeed,
+  redisVersionStore,
+  versionEvents,
+  type VersionFeed,
+} from '../../src/server.js';
 import { startApp, type RunningApp } from './support/apps.js';
 import { eventsDb } from './support/eventsDb.js';
 import { startRedis, type RedisServer } from './support/redisServer.js';

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRedis, ConfigurationError, memoryVersionStore, redisVersionStore, TOKEN_SCRIPT, VersionStoreError, type VersionStore } from '../../src/server.js';
+import {
+  checkRedis,
+  ConfigurationError,
+  memoryVersionStore,
+  redisVersionStore,
+  TOKEN_SCRIPT,
+  VersionStoreError,
+  type VersionStore,
+} from '../../src/server.js';
 import { CLIENT_NAMES, connectClient, type NamedClient } from './support/redisClients.js';
 import { startRedis, type RedisServer } from './support/redisServer.js';
 
@@ -102,7 +110,9 @@ describe('stores', () => {
 
   it('turns a failed Redis call into a VersionStoreError naming the scope', async () => {
     const dead = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-    const error = await redisVersionStore(dead).bump('calendar:alice').catch((e: unknown) => e);
+    const error = await redisVersionStore(dead)
+      .bump('calendar:alice')
+      .catch((e: unknown) => e);
     dead.disconnect();
     expect(error).toBeInstanceOf(VersionStoreError);
     expect((error as VersionStoreError).scope).toBe('calendar:alice');

@@ -22,10 +22,20 @@ export interface RunningApp {
  * `POST /api/users/:user/events/:id/copy-to/:other` (a write moving two scopes),
  * `GET /api/users/:user/version`, and with a feed `GET /api/users/:user/versions/stream` (push).
  */
-export async function startApp(adapter: AdapterName, versioning: Versioning, db: EventsDb, port = 0, feed?: VersionFeed): Promise<RunningApp> {
+export async function startApp(
+  adapter: AdapterName,
+  versioning: Versioning,
+  db: EventsDb,
+  port = 0,
+  feed?: VersionFeed,
+): Promise<RunningApp> {
   let calls = 0;
   const server =
-    adapter === 'express' ? expressApp(versioning, db, () => calls++, feed) : adapter === 'web' ? webApp(versioning, db, () => calls++, feed) : undefined;
+    adapter === 'express'
+      ? expressApp(versioning, db, () => calls++, feed)
+      : adapter === 'web'
+        ? webApp(versioning, db, () => calls++, feed)
+        : undefined;
   if (server) {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return {
@@ -89,11 +99,15 @@ function fastifyApp(versioning: Versioning, db: EventsDb, onFeed: () => void, fe
     if (!(await db.delete(request.params.user, request.params.id))) return reply.code(404).send({ error: 'not-found' });
     return reply.code(204).send();
   });
-  app.post<P>('/api/users/:user/events/:id/copy-to/:other', nx.mutation(['calendar:{user}', 'calendar:{other}']), async (request, reply) => {
-    const event = (await db.list(request.params.user)).find((e) => e.id === request.params.id);
-    if (!event) return reply.code(404).send({ error: 'not-found' });
-    return reply.code(201).send(await db.create(request.params.other, event.title));
-  });
+  app.post<P>(
+    '/api/users/:user/events/:id/copy-to/:other',
+    nx.mutation(['calendar:{user}', 'calendar:{other}']),
+    async (request, reply) => {
+      const event = (await db.list(request.params.user)).find((e) => e.id === request.params.id);
+      if (!event) return reply.code(404).send({ error: 'not-found' });
+      return reply.code(201).send(await db.create(request.params.other, event.title));
+    },
+  );
   app.get('/api/users/:user/version', nx.version('calendar:{user}'));
   if (feed) app.get('/api/users/:user/versions/stream', nx.push('calendar:{user}', feed, { heartbeat: 50 }));
   return app;
@@ -112,7 +126,9 @@ function webApp(versioning: Versioning, db: EventsDb, onFeed: () => void, feed?:
     return Response.json(await db.create(params.user!, body.title), { status: 201 });
   });
   const remove = web.mutation('calendar:{user}', async (_request, params) =>
-    (await db.delete(params.user!, params.id!)) ? new Response(null, { status: 204 }) : Response.json({ error: 'not-found' }, { status: 404 }),
+    (await db.delete(params.user!, params.id!))
+      ? new Response(null, { status: 204 })
+      : Response.json({ error: 'not-found' }, { status: 404 }),
   );
   const copy = web.mutation(['calendar:{user}', 'calendar:{other}'], async (_request, params) => {
     const event = (await db.list(params.user!)).find((e) => e.id === params.id);
@@ -128,7 +144,9 @@ function webApp(versioning: Versioning, db: EventsDb, onFeed: () => void, feed?:
     ['DELETE', /^\/api\/users\/(?<user>[^/]+)\/events\/(?<id>[^/]+)$/, remove],
     ['POST', /^\/api\/users\/(?<user>[^/]+)\/events\/(?<id>[^/]+)\/copy-to\/(?<other>[^/]+)$/, copy],
     ['GET', /^\/api\/users\/(?<user>[^/]+)\/version$/, version],
-    ...(feed ? [['GET', /^\/api\/users\/(?<user>[^/]+)\/versions\/stream$/, web.push('calendar:{user}', feed, { heartbeat: 50 })] as Route] : []),
+    ...(feed
+      ? [['GET', /^\/api\/users\/(?<user>[^/]+)\/versions\/stream$/, web.push('calendar:{user}', feed, { heartbeat: 50 })] as Route]
+      : []),
   ];
   return createServer((req, res) => {
     void serveWeb(req, res, routes);

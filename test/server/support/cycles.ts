@@ -19,7 +19,12 @@ type Item = { id: string | number; title: string };
  * the docs; a second client (another device of the same user) reads after every step without
  * mutating, so it can only be current if the server's ETags and versions are right.
  */
-export async function createReadDeleteRead(baseUrl: string, user: string, cycles: number, headers: Record<string, string> = {}): Promise<CycleReport> {
+export async function createReadDeleteRead(
+  baseUrl: string,
+  user: string,
+  cycles: number,
+  headers: Record<string, string> = {},
+): Promise<CycleReport> {
   const routes = [{ match: '/api/users/:user/events*', scope: 'calendar:{user}', versionUrl: '/api/users/{user}/version' }];
   // The client passes a Request for writes and a URL plus init for reads: add to either's headers.
   const withHeaders: typeof fetch = (input, init) => {
@@ -40,7 +45,11 @@ export async function createReadDeleteRead(baseUrl: string, user: string, cycles
   await read(observer);
   for (let i = 0; i < cycles; i++) {
     const title = `event ${i}`;
-    const created = await writer.fetch(feed, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
+    const created = await writer.fetch(feed, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title }),
+    });
     if (created.status !== 201) throw new Error(`create answered ${created.status}: ${await created.text()}`);
     const item = (await created.json()) as Item;
     for (const client of [writer, observer]) {

@@ -30,6 +30,10 @@ export async function tcpProxy(targetPort: number) {
     restore() {
       cut = false;
     },
-    close: () => new Promise<void>((resolve) => (server.close(() => resolve()), [...sockets].forEach((s) => s.destroy()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
   };
 }
