@@ -17,6 +17,8 @@ export default defineConfig({
   server: {
     // The demo imports the library from ../src.
     fs: { allow: [repo] },
+    // `npm run demo -- --server` (scripts/demo.mjs): the API is the Node companion, same origin.
+    proxy: process.env.NOSTALE_DEMO_BACKEND ? { '/api/': { target: process.env.NOSTALE_DEMO_BACKEND } } : undefined,
   },
   build: {
     outDir: resolve(demo, 'dist'),

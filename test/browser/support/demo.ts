@@ -32,14 +32,17 @@ export interface BuiltDemo {
 /**
  * Builds the demo with `demo/vite.config.ts` (base `./`, so it works from any folder) into a
  * temporary folder rather than its configured `demo/dist`: the suite tests what the config
- * produces without overwriting a build someone is looking at.
+ * produces without overwriting a build someone is looking at. With `options.api` the page talks
+ * to that backend instead of the in-page mock.
  */
-export async function buildDemo(): Promise<BuiltDemo> {
+export async function buildDemo(options: { api?: string } = {}): Promise<BuiltDemo> {
   const root = await mkdtemp(join(tmpdir(), 'nostale-demo-'));
   // Vitest sets NODE_ENV=test, and Vite builds with `process.env.NODE_ENV` taken from it (a
   // non-production build of FullCalendar and MSW). Build what `vite build` would ship.
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
+  // A real backend instead of the mock (docs/demo.md): Vite exposes VITE_ variables to the page.
+  if (options.api !== undefined) process.env.VITE_DEMO_API = options.api;
   try {
     await build({
       configFile: resolve(REPO_ROOT, 'demo/vite.config.ts'),
@@ -51,6 +54,7 @@ export async function buildDemo(): Promise<BuiltDemo> {
     await rm(root, { recursive: true, force: true });
     throw error;
   } finally {
+    delete process.env.VITE_DEMO_API;
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = nodeEnv;
   }
