@@ -252,10 +252,13 @@ export class IdbStoreImpl implements IdbStore {
     }
     const byId = new Map<string, ScopeRecord>();
     const corrupt: IDBValidKey[] = [];
+    // A logout queued or in flight takes these records: they are gone already.
+    const cleared = [...this.writer.clearing].map((op) => op.scopes).filter((scopes) => scopes !== undefined);
     values.forEach((value, i) => {
       const record = fromScopeRecord(value);
-      if (record) byId.set(scopeId(record.namespace, record.scope), record);
-      else corrupt.push(keys[i]!);
+      if (!record) corrupt.push(keys[i]!);
+      else if (!cleared.some((scopes) => scopes === true || scopes === record.namespace))
+        byId.set(scopeId(record.namespace, record.scope), record);
     });
     if (corrupt.length) {
       // Without its record the scope gets a new mark on load, so its persisted entries die with it.
