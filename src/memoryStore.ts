@@ -73,7 +73,7 @@ export class MemoryStore implements Store {
       // A finished iterator stays finished even when entries are added later.
       if (!next || next.done) next = (this.oldest = this.map.values()).next();
       const { key } = next.value!.entry;
-      this.remove(key);
+      this.remove(key, next.value);
       this.report?.({ type: 'evict', key, reason: 'lru' });
     }
   }
@@ -101,8 +101,7 @@ export class MemoryStore implements Store {
     }
   }
 
-  private remove(key: string): void {
-    const slot = this.map.get(key);
+  private remove(key: string, slot = this.map.get(key)): void {
     if (!slot) return;
     const { url, size } = slot.entry;
     this.bytes -= size;
