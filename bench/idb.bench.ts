@@ -114,7 +114,8 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
       outdir: root,
       logLevel: 'silent',
     });
-    const html = (script: string) => `<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb bench</title>\n<script type="module" src="./${script}"></script>\n`;
+    const html = (script: string) =>
+      `<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb bench</title>\n<script type="module" src="./${script}"></script>\n`;
     await writeFile(join(root, 'index.html'), html('app.js'));
     await writeFile(join(root, 'cold.html'), html('cold.js'));
     const page = await context.newPage();

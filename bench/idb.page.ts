@@ -37,7 +37,6 @@ export interface IdbBenchApi {
   seedCold(options: { count: number; valueBytes: number }): Promise<string>;
 }
 
-
 export function makeEntry(i: number, valueBytes: number, prefix: string, namespace = 'user'): CacheEntry {
   const url = `https://api.example/${prefix}/${i}`;
   const now = Date.now();
@@ -224,7 +223,12 @@ const api: IdbBenchApi = {
     await deleteDatabase(name);
     const store = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries });
     const live = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'live'));
-    const dead = Array.from({ length: expired }, (_, i) => ({ ...makeEntry(i, valueBytes, 'dead'), headers: {}, storedAt: 0, lifetime: 1 }));
+    const dead = Array.from({ length: expired }, (_, i) => ({
+      ...makeEntry(i, valueBytes, 'dead'),
+      headers: {},
+      storedAt: 0,
+      lifetime: 1,
+    }));
     await seed(store, [...live, ...dead]);
     let k = 0;
     const readOne = async () => {

@@ -2,7 +2,7 @@ import { describe, isClosingError } from './errors.js';
 import { openDatabase, type Database } from './open.js';
 import type { Host } from './phase.js';
 import type { Reporter } from './reporter.js';
-import { ENTRIES, META } from './schema.js';
+import { ENTRIES, META, SCOPES } from './schema.js';
 
 export interface ConnectionOptions {
   name: string;
@@ -30,6 +30,7 @@ export class Connection {
   native: IDBDatabase | undefined;
   db: Database | undefined;
   private opening: Promise<Database | undefined> | undefined;
+  private scopes: { values: unknown[]; keys: IDBValidKey[] } | undefined;
 
   constructor(
     private readonly host: Host,
@@ -111,11 +112,22 @@ export class Connection {
   }
 
   /**
-   * Drops every entry at once when the database was last used by another build. Runs before the
+   * Reads what every page load needs before its first read, in one readonly transaction: the
+   * database's build and the scope records (kept for the first `loadScopes`). Only when the
+   * build differs does a readwrite transaction drop every entry at once. Runs before the
    * connection is handed out, so no read can overtake it.
    */
   private async checkBuild(db: Database): Promise<void> {
     const { build } = this.options;
+    try {
+      const tx = db.transaction([META, SCOPES]);
+      const scopes = tx.objectStore(SCOPES);
+      const [current, values, keys] = await Promise.all([tx.objectStore(META).get('build'), scopes.getAll(), scopes.getAllKeys()]);
+      this.scopes = { values, keys };
+      if (build === undefined || current === build) return;
+    } catch {
+      // Read again below, in the transaction that writes.
+    }
     if (build === undefined) return;
     try {
       const tx = db.transaction([META, ENTRIES], 'readwrite');
@@ -129,5 +141,20 @@ export class Connection {
       // Reads still check each record's build; only the bulk drop is lost.
       this.options.reporter.warn('idb-write-failed', `Dropping the entries of another build failed: ${describe(error)}`);
     }
+  }
+
+  /**
+   * The scope records read at open, once: the first `loadScopes` of a page load needs no
+   * transaction of its own. Undefined once taken, or when a scope write committed since.
+   */
+  takeScopes(): { values: unknown[]; keys: IDBValidKey[] } | undefined {
+    const scopes = this.scopes;
+    this.scopes = undefined;
+    return scopes;
+  }
+
+  /** A write changed the scope records: what was read at open is out of date. */
+  forgetScopes(): void {
+    this.scopes = undefined;
   }
 }

@@ -14,6 +14,12 @@ const SLICE = 250;
 const LOW_WATER = 0.9;
 /** How long a slice waits for reads in flight to finish before it runs anyway. */
 const YIELD_MS = 100;
+/**
+ * A prune's deletes may be lost in a crash without harm (what they remove can never be served:
+ * reads and the client check expiry, marks and builds themselves), so they need not wait for the
+ * disk, and reads queued behind a slice wait less.
+ */
+const RELAXED: IDBTransactionOptions = { durability: 'relaxed' };
 
 type Evict = Extract<CacheEvent, { type: 'evict' }>;
 
@@ -166,7 +172,7 @@ export class Pruner {
 
   /** Entries without a validator past every window they could be served in. */
   private async expiredSlice(native: IDBDatabase) {
-    const tx = native.transaction(ENTRIES, 'readwrite');
+    const tx = native.transaction(ENTRIES, 'readwrite', RELAXED);
     const done = committed(tx);
     const store = tx.objectStore(ENTRIES);
     const keys = await request(store.index('expires').getAllKeys(IDBKeyRange.upperBound(this.options.now()), SLICE));
@@ -183,7 +189,7 @@ export class Pruner {
    * delete what the new one writes. Live groups are skipped with one cursor jump each.
    */
   private async versionSlice(native: IDBDatabase, from: IDBValidKey | undefined) {
-    const tx = native.transaction([ENTRIES, SCOPES, META], 'readwrite');
+    const tx = native.transaction([ENTRIES, SCOPES, META], 'readwrite', RELAXED);
     const done = committed(tx);
     const [scopeValues, current] = await Promise.all([
       request(tx.objectStore(SCOPES).getAll()),
@@ -228,7 +234,7 @@ export class Pruner {
    * corrupt. Two counts tell whether there are any.
    */
   private async unindexedSlice(native: IDBDatabase) {
-    const tx = native.transaction(ENTRIES, 'readwrite');
+    const tx = native.transaction(ENTRIES, 'readwrite', RELAXED);
     const done = committed(tx);
     const store = tx.objectStore(ENTRIES);
     const stamps = store.index('stamp');
@@ -284,7 +290,7 @@ export class Pruner {
     while (removed < count || freed < bytes) {
       const native = inIdleTime ? await this.ready() : this.options.connection.native;
       if (!native) break;
-      const tx = native.transaction(ENTRIES, 'readwrite');
+      const tx = native.transaction(ENTRIES, 'readwrite', RELAXED);
       const done = committed(tx);
       const store = tx.objectStore(ENTRIES);
       const evicted: Evict[] = [];

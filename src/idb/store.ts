@@ -148,6 +148,9 @@ export class IdbStoreImpl implements IdbStore {
       },
       evictForQuota: (native, bytes) => this.pruner.evictForQuota(native, bytes),
       committed: (ops) => {
+        if (ops.some((op) => op.type === 'scopes' || op.type === 'unscope' || (op.type === 'clear' && op.scopes !== undefined))) {
+          this.connection.forgetScopes();
+        }
         if (this.pruner.committed(ops) && pruneDelay !== false) this.pruner.schedule(0);
       },
     });
@@ -240,10 +243,14 @@ export class IdbStoreImpl implements IdbStore {
     let values: unknown[];
     let keys: IDBValidKey[];
     try {
-      const found = await this.connection.retrying((_, native) => {
-        const store = native.transaction(SCOPES).objectStore(SCOPES);
-        return Promise.all([request(store.getAll()), request(store.getAllKeys())]);
-      });
+      await this.connection.get();
+      const opened = this.connection.takeScopes();
+      const found = opened
+        ? { value: [opened.values, opened.keys] as const }
+        : await this.connection.retrying((_, native) => {
+            const store = native.transaction(SCOPES).objectStore(SCOPES);
+            return Promise.all([request(store.getAll()), request(store.getAllKeys())]);
+          });
       if (!found) return [];
       [values, keys] = found.value;
     } catch (error) {

@@ -280,6 +280,31 @@ describe('idbStore: schema version 3', () => {
   });
 });
 
+describe('idbStore: page load', () => {
+  it('reads build and scope records in one readonly transaction at open; the first loadScopes needs none of its own', async () => {
+    const name = uniqueName();
+    const first = makeStore({ name, build: 'b1' }).store;
+    await first.saveScopes([{ namespace: 'alice', scope: 'cal', mark: 'm1', local: false }]);
+    first.close();
+
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    const { store } = makeStore({ name, build: 'b1' });
+    await store.ready;
+    expect(transaction.mock.calls.map((call) => [call[0], call[1] ?? 'readonly'])).toEqual([[['meta', 'scopes'], 'readonly']]);
+    expect(await store.loadScopes()).toEqual([{ namespace: 'alice', scope: 'cal', mark: 'm1', local: false }]);
+    expect(transaction).toHaveBeenCalledTimes(1);
+
+    store.close();
+
+    // A scope written after open and before the first load: what open read is out of date.
+    const second = makeStore({ name, build: 'b1' }).store;
+    await second.ready;
+    await second.saveScopes([{ namespace: 'bob', scope: 'cal', mark: 'm2', local: false }]);
+    await second.flush();
+    expect((await second.loadScopes()).map((r) => r.namespace).sort()).toEqual(['alice', 'bob']);
+  });
+});
+
 describe('idbStore: phase', () => {
   it('opening, then open; closed after close(); memory-only without IndexedDB', async () => {
     const { store } = makeStore();
