@@ -1,7 +1,7 @@
 /**
  * A cold start, one per fresh page: `?mode=ours` creates the store and a client over it and reads
- * one entry; `?mode=raw` opens the database with the plain API and `get`s the same record, the
- * least any IndexedDB cache can do. Both answer in `window.result`, in ms since navigation start
+ * one entry; `?mode=store` reads it through the store alone; `?mode=raw` opens the database with
+ * the plain API and `get`s the same record, the least any IndexedDB cache can do. Both answer in `window.result`, in ms since navigation start
  * (`total`) and since this script started running (`script`).
  */
 import { createClient } from '../src/index';
@@ -28,6 +28,12 @@ async function ours(): Promise<boolean> {
   return !fetched && typeof data?.id === 'number';
 }
 
+/** The store alone, without a client: what the persistence layer costs by itself. */
+async function store(): Promise<boolean> {
+  const entry = await idbStore({ name: COLD_DB, build: BUILD, pruneDelay: false }).get(key);
+  return typeof entry?.body === 'string';
+}
+
 function raw(): Promise<boolean> {
   return new Promise((resolve) => {
     const open = indexedDB.open(COLD_DB);
@@ -40,7 +46,8 @@ function raw(): Promise<boolean> {
   });
 }
 
-void (params.get('mode') === 'raw' ? raw() : ours()).then((hit) => {
+const mode = params.get('mode');
+void (mode === 'raw' ? raw() : mode === 'store' ? store() : ours()).then((hit) => {
   const end = performance.now();
   (window as unknown as { result: unknown }).result = { total: end, script: end - scriptStart, hit };
 });
