@@ -35,7 +35,9 @@ export class BatchError extends Error {
   }
 }
 
-const usesScopes = (op: Op) => op.type === 'scopes' || op.type === 'unscope' || (op.type === 'clear' && op.scopes !== undefined);
+/** Whether an operation writes scope records. */
+export const usesScopes = (op: Op): boolean =>
+  op.type === 'scopes' || op.type === 'unscope' || (op.type === 'clear' && op.scopes !== undefined);
 
 /**
  * Applies a batch in one readwrite transaction, in queue order, and settles once it committed.

@@ -1,5 +1,6 @@
 import { matches } from '../filter.js';
 import type { CacheEntry, CacheEvent, EntryFilter, ScopeRecord, Store } from '../types.js';
+import { usesScopes } from './batch.js';
 import { Connection } from './connection.js';
 import { describe } from './errors.js';
 import type { Phase } from './phase.js';
@@ -148,9 +149,7 @@ export class IdbStoreImpl implements IdbStore {
       },
       evictForQuota: (native, bytes) => this.pruner.evictForQuota(native, bytes),
       committed: (ops) => {
-        if (ops.some((op) => op.type === 'scopes' || op.type === 'unscope' || (op.type === 'clear' && op.scopes !== undefined))) {
-          this.connection.forgetScopes();
-        }
+        if (ops.some(usesScopes)) this.connection.forgetScopes();
         if (this.pruner.committed(ops) && pruneDelay !== false) this.pruner.schedule(0);
       },
     });
@@ -170,7 +169,7 @@ export class IdbStoreImpl implements IdbStore {
   }
 
   get status(): 'idb' | 'memory-only' {
-    return this.phase === 'open' || this.phase === 'opening' ? 'idb' : 'memory-only';
+    return this.readable ? 'idb' : 'memory-only';
   }
 
   /** Reads reach IndexedDB only in these phases. */
@@ -301,7 +300,7 @@ export class IdbStoreImpl implements IdbStore {
   }
 
   prune(): Promise<number> {
-    return this.phase === 'open' || this.phase === 'opening' ? this.pruner.prune() : Promise.resolve(0);
+    return this.readable ? this.pruner.prune() : Promise.resolve(0);
   }
 
   close(): void {
