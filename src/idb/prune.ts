@@ -8,8 +8,14 @@ import { request } from './request.js';
 import { ENTRIES, META, SCOPES } from './schema.js';
 import { scopeId } from './writer.js';
 
-/** Records a slice may visit or remove: one slice is one short transaction, and never holds up a read for long. */
-const SLICE = 250;
+/**
+ * Records one readwrite slice may remove. Reads that start while a readwrite transaction runs
+ * wait for it, so these stay short: their deletes are their whole work (what to delete was found
+ * beforehand, in a readonly transaction, which holds up no read).
+ */
+const SLICE = 100;
+/** Index keys one readonly step of a walk may visit. */
+const WALK = 500;
 /** Caps are enforced down to this share of themselves, so eviction does not run on every write. */
 const LOW_WATER = 0.9;
 /** How long a slice waits for reads in flight to finish before it runs anyway. */
@@ -172,13 +178,9 @@ export class Pruner {
 
   /** Entries without a validator past every window they could be served in. */
   private async expiredSlice(native: IDBDatabase) {
-    const tx = native.transaction(ENTRIES, 'readwrite', RELAXED);
-    const done = committed(tx);
-    const store = tx.objectStore(ENTRIES);
-    const keys = await request(store.index('expires').getAllKeys(IDBKeyRange.upperBound(this.options.now()), SLICE));
-    for (const key of keys) store.delete(key);
-    await done;
-    this.report(keys.map((key) => ({ type: 'evict', key: String(key), reason: 'expired' })));
+    const index = native.transaction(ENTRIES).objectStore(ENTRIES).index('expires');
+    const keys = (await request(index.getAllKeys(IDBKeyRange.upperBound(this.options.now()), SLICE))).map(String);
+    await this.remove(native, keys, 'expired');
     return { removed: keys.length, more: keys.length === SLICE };
   }
 
@@ -189,8 +191,7 @@ export class Pruner {
    * delete what the new one writes. Live groups are skipped with one cursor jump each.
    */
   private async versionSlice(native: IDBDatabase, from: IDBValidKey | undefined) {
-    const tx = native.transaction([ENTRIES, SCOPES, META], 'readwrite', RELAXED);
-    const done = committed(tx);
+    const tx = native.transaction([ENTRIES, SCOPES, META]);
     const [scopeValues, current] = await Promise.all([
       request(tx.objectStore(SCOPES).getAll()),
       request(tx.objectStore(META).get('build')) as Promise<unknown>,
@@ -201,12 +202,15 @@ export class Pruner {
       if (record) marks.set(scopeId(record.namespace, record.scope), record.mark);
     }
     const build = this.options.build !== undefined && current === this.options.build ? this.options.build : undefined;
-    const store = tx.objectStore(ENTRIES);
     const dead: string[] = [];
     let steps = 0;
     let resume: IDBValidKey | undefined;
-    await walk(store.index('stamp').openKeyCursor(from === undefined ? null : IDBKeyRange.lowerBound(from)), (cursor) => {
-      if (steps++ >= SLICE) {
+    const cursors = tx
+      .objectStore(ENTRIES)
+      .index('stamp')
+      .openKeyCursor(from === undefined ? null : IDBKeyRange.lowerBound(from));
+    await walk(cursors, (cursor) => {
+      if (steps++ >= WALK || dead.length >= SLICE) {
         resume = cursor.key;
         return false;
       }
@@ -222,10 +226,21 @@ export class Pruner {
       dead.push(String(cursor.primaryKey));
       return undefined;
     });
-    for (const key of dead) store.delete(key);
-    await done;
-    this.report(dead.map((key) => ({ type: 'evict', key, reason: 'version' })));
+    // Marks only move on, so what was dead stays dead; a key written anew in between loses its
+    // fresh record, which costs a refetch and nothing else.
+    await this.remove(native, dead, 'version');
     return { removed: dead.length, more: resume !== undefined, resume };
+  }
+
+  /** Deletes `keys` in one readwrite transaction and reports them. */
+  private async remove(native: IDBDatabase, keys: readonly string[], reason: Evict['reason']): Promise<void> {
+    if (!keys.length) return;
+    const tx = native.transaction(ENTRIES, 'readwrite', RELAXED);
+    const done = committed(tx);
+    const store = tx.objectStore(ENTRIES);
+    for (const key of keys) store.delete(key);
+    await done;
+    this.report(keys.map((key) => ({ type: 'evict', key, reason })));
   }
 
   /**
@@ -283,40 +298,37 @@ export class Pruner {
     );
   }
 
-  /** Deletes least recently read entries until `count` entries and `bytes` bytes are gone, by `lru` keys. */
+  /**
+   * Deletes least recently read entries until `count` entries and `bytes` bytes are gone: finds
+   * them in one readonly walk of the `lru` keys, then deletes them in slices.
+   */
   private async evictLru(count: number, bytes: number, inIdleTime: boolean): Promise<number> {
-    let removed = 0;
+    const first = inIdleTime ? await this.ready() : this.options.connection.native;
+    if (!first) return 0;
+    const victims: { key: string; size: number }[] = [];
     let freed = 0;
-    while (removed < count || freed < bytes) {
+    await walk(first.transaction(ENTRIES).objectStore(ENTRIES).index('lru').openKeyCursor(), (cursor) => {
+      if (victims.length >= count && freed >= bytes) return false;
+      const size = (cursor.key as [number, number])[1];
+      freed += size;
+      victims.push({ key: String(cursor.primaryKey), size });
+      return undefined;
+    });
+    let removed = 0;
+    while (removed < victims.length) {
       const native = inIdleTime ? await this.ready() : this.options.connection.native;
       if (!native) break;
-      const tx = native.transaction(ENTRIES, 'readwrite', RELAXED);
-      const done = committed(tx);
-      const store = tx.objectStore(ENTRIES);
-      const evicted: Evict[] = [];
-      let more = false;
-      let sliceBytes = 0;
-      await walk(store.index('lru').openKeyCursor(), (cursor) => {
-        if (removed >= count && freed >= bytes) return false;
-        if (evicted.length >= SLICE) {
-          more = true;
-          return false;
-        }
-        const size = (cursor.key as [number, number])[1];
-        freed += size;
-        sliceBytes += size;
-        removed++;
-        store.delete(cursor.primaryKey);
-        evicted.push({ type: 'evict', key: String(cursor.primaryKey), reason: 'lru' });
-        return undefined;
-      });
-      await done;
+      const slice = victims.slice(removed, removed + SLICE);
+      await this.remove(
+        native,
+        slice.map((victim) => victim.key),
+        'lru',
+      );
+      removed += slice.length;
       if (this.totals) {
-        this.totals.count -= evicted.length;
-        this.totals.bytes -= sliceBytes;
+        this.totals.count -= slice.length;
+        for (const victim of slice) this.totals.bytes -= victim.size;
       }
-      this.report(evicted);
-      if (!more) break;
     }
     return removed;
   }
