@@ -7,6 +7,7 @@
 import { QueryClient } from '@tanstack/query-core';
 import type { Client } from '../src/index.js';
 import { loadNostale, type Nostale } from './lib/build.js';
+import { memoryStoreRows } from './memory.bench.js';
 import { check, compare, failedRow, formatNs, gc, round, spread, timeRow, type Row } from './lib/measure.js';
 
 /** nostale as it ships (see `lib/build.ts`), loaded by `runCoreBenchmarks`. */
@@ -419,10 +420,13 @@ export async function runCoreBenchmarks(): Promise<Row[]> {
     { name: 'invalidate scope 1%', goal: 100, run: () => invalidation('1%') },
     { name: 'invalidate scope all', goal: 100, run: () => invalidation('all') },
     { name: 'revalidate 100 stale entries', goal: 1, run: revalidation },
+    { name: 'memory store', goal: 1, run: () => memoryStoreRows(nostale) },
   ];
   const rows: Row[] = [];
+  let nostale: Nostale;
   try {
-    ({ createClient } = await loadNostale());
+    nostale = await loadNostale();
+    ({ createClient } = nostale);
   } catch (error) {
     return [failedRow('core benchmarks (building src/index.ts)', error)];
   }

@@ -2,10 +2,12 @@
  * The in-browser half of bench/idb.bench.ts: bundled with esbuild and run in Chromium, where
  * IndexedDB is the real one. Each function answers raw samples; the Node side makes rows.
  */
-import { unwrap, type IDBPDatabase } from 'idb';
-import { createStore as createKeyval, set as keyvalSet } from 'idb-keyval';
-import { createClient, type CacheEntry } from '../src/index';
+import type { IDBPDatabase } from 'idb';
+import { unwrap } from 'idb';
+import type { CacheEntry } from '../src/index';
 import { idbStore, tieredStore, type IdbStore } from '../src/idb';
+import { toRecord } from '../src/idb/record';
+import { BUILD, COLD_DB } from './lib/idb-names';
 
 export interface Samples {
   /** Per-round ms per operation, ours. */
@@ -16,31 +18,39 @@ export interface Samples {
 
 export interface IdbBenchApi {
   readVsGet(options: { rounds: number; warmup: number; batch: number; valueBytes: number }): Promise<Samples>;
+  /** `baseline` is one native transaction of plain puts into our own `entries` store, on the store's connection. */
+  writes(options: { rounds: number; warmup: number; count: number; valueBytes: number }): Promise<Samples>;
   /**
-   * `baseline` is idb-keyval with every set started at once; `sequential` awaits each set in turn
-   * (fewer rounds: it is slow); `raw` is one native transaction of plain puts into our own
-   * `entries` store, on the store's connection: the floor for one record per entry.
+   * With `count` entries persisted (and in memory), ms for what an exact-URL invalidation costs
+   * the store: `keys({ namespace, urls })` and `delete` of what it found. `baseline` is the same
+   * selection by a predicate (`where`), the scan every invalidation paid before the index.
    */
-  writes(options: {
+  invalidateByUrl(options: {
     rounds: number;
     warmup: number;
     count: number;
     valueBytes: number;
-    sequentialRounds: number;
-  }): Promise<Samples & { raw: number[]; sequential: number[] }>;
-  /** ms from creating the store to the first cached read, one per round; `hits` counts rounds answered without fetch. */
-  startup(options: { rounds: number; warmup: number; count: number; valueBytes: number }): Promise<{ ms: number[]; hits: number }>;
+    /** Rounds of the scan, run after ours (not paired: see the page). */
+    scanRounds: number;
+  }): Promise<Samples & { found: number /** The selection alone, per round. */; keysMs: number[] }>;
+  /** Read latencies (ms) with nothing else running, then while a prune with real work runs. */
+  readsDuringPrune(options: { count: number; expired: number; maxEntries: number; valueBytes: number }): Promise<{
+    idle: number[];
+    pruning: number[];
+    pruneMs: number;
+    removed: number;
+  }>;
+  /** Seeds the database the cold-start pages read. */
+  seedCold(options: { count: number; valueBytes: number }): Promise<string>;
 }
 
-const BUILD = 'bench';
-
-function makeEntry(i: number, valueBytes: number, prefix: string): CacheEntry {
+export function makeEntry(i: number, valueBytes: number, prefix: string, namespace = 'user'): CacheEntry {
   const url = `https://api.example/${prefix}/${i}`;
   const now = Date.now();
   const body = JSON.stringify({ id: i, payload: 'x'.repeat(Math.max(0, valueBytes - 30)) });
   return {
-    key: JSON.stringify(['user', 'GET', url]),
-    namespace: 'user',
+    key: JSON.stringify([namespace, 'GET', url]),
+    namespace,
     url,
     status: 200,
     headers: { 'content-type': 'application/json', etag: `"${i}"` },
@@ -68,7 +78,7 @@ function deleteDatabase(name: string): Promise<void> {
 /** The store's own connection, for a baseline on the very same connection (a private field). */
 async function connectionOf(store: IdbStore): Promise<IDBPDatabase> {
   await store.ready;
-  const db = (store as unknown as { db?: IDBPDatabase }).db;
+  const db = (store as unknown as { connection: { db?: IDBPDatabase } }).connection.db;
   if (!db) throw new Error(`store is ${store.status}`);
   return db;
 }
@@ -83,130 +93,189 @@ async function pair(ours: () => Promise<number>, baseline: () => Promise<number>
   return [await ours(), b];
 }
 
+async function rounds(
+  count: { rounds: number; warmup: number },
+  ours: (round: number) => Promise<number>,
+  baseline: (round: number) => Promise<number>,
+): Promise<Samples> {
+  const samples: Samples = { ours: [], baseline: [] };
+  for (let round = 0; round < count.warmup + count.rounds; round++) {
+    const [o, b] = await pair(
+      () => ours(round),
+      () => baseline(round),
+      round,
+    );
+    if (round >= count.warmup) {
+      samples.ours.push(o);
+      samples.baseline.push(b);
+    }
+  }
+  return samples;
+}
+
+/** Writes `count` entries in batches of 1000, committed. */
+async function seed(store: IdbStore, entries: CacheEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 1000) {
+    await store.set(entries.slice(i, i + 1000));
+    await store.flush();
+  }
+}
+
 const api: IdbBenchApi = {
-  async readVsGet({ rounds, warmup, batch, valueBytes }) {
+  async readVsGet({ rounds: n, warmup, batch, valueBytes }) {
     const name = 'bench-read';
     await deleteDatabase(name);
     const store = idbStore({ name, build: BUILD, pruneDelay: false });
     const entries = Array.from({ length: batch }, (_, i) => makeEntry(i, valueBytes, 'read'));
-    await store.set(entries);
-    await store.flush();
+    await seed(store, entries);
     const db = await connectionOf(store);
     const keys = entries.map((entry) => entry.key);
-
-    const ours = async () => {
-      const start = performance.now();
-      for (const key of keys) if (!(await store.get(key))) throw new Error('missing entry');
-      return (performance.now() - start) / keys.length;
-    };
-    const baseline = async () => {
-      const start = performance.now();
-      for (const key of keys) if (!(await db.get('entries', key))) throw new Error('missing entry');
-      return (performance.now() - start) / keys.length;
-    };
-    const samples: Samples = { ours: [], baseline: [] };
-    for (let round = 0; round < warmup + rounds; round++) {
-      const [o, b] = await pair(ours, baseline, round);
-      if (round >= warmup) {
-        samples.ours.push(o);
-        samples.baseline.push(b);
-      }
-    }
+    const samples = await rounds(
+      { rounds: n, warmup },
+      async () => {
+        const start = performance.now();
+        for (const key of keys) if (!(await store.get(key))) throw new Error('missing entry');
+        return (performance.now() - start) / keys.length;
+      },
+      async () => {
+        const start = performance.now();
+        for (const key of keys) if (!(await db.get('entries', key))) throw new Error('missing entry');
+        return (performance.now() - start) / keys.length;
+      },
+    );
     store.close();
     return samples;
   },
 
-  async writes({ rounds, warmup, count, valueBytes, sequentialRounds }) {
+  async writes({ rounds: n, warmup, count, valueBytes }) {
     const name = 'bench-writes';
     await deleteDatabase(name);
-    await deleteDatabase('bench-keyval');
     const store = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
     const native = unwrap(await connectionOf(store));
-    const kv = createKeyval('bench-keyval', 'kv');
-    const samples = { ours: [] as number[], baseline: [] as number[], raw: [] as number[], sequential: [] as number[] };
-    for (let round = 0; round < warmup + rounds; round++) {
-      // Fresh keys for every contestant and round: inserts, as a first visit writes them.
-      const fresh = (label: string) => Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, `${label}${round}`));
-      const ours = async () => {
-        const entries = fresh('ours');
+    // Fresh keys for every side and round: inserts, as a first visit writes them.
+    const fresh = (label: string, round: number) => Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, `${label}${round}`));
+    const samples = await rounds(
+      { rounds: n, warmup },
+      async (round) => {
+        const entries = fresh('ours', round);
         const start = performance.now();
         await store.set(entries);
         await store.flush();
         return (performance.now() - start) / count;
-      };
-      const baseline = async () => {
-        const entries = fresh('kv');
-        const start = performance.now();
-        // One set per entry, all started at once (faster than awaiting each in turn).
-        await Promise.all(entries.map((entry) => keyvalSet(entry.key, entry, kv)));
-        return (performance.now() - start) / count;
-      };
-      const raw = async () => {
-        const entries = fresh('raw');
+      },
+      async (round) => {
+        // The very records the store writes (index fields included), so both sides store the same.
+        const records = fresh('raw', round).map(toRecord);
         const start = performance.now();
         const tx = native.transaction('entries', 'readwrite', { durability: 'relaxed' });
-        for (const entry of entries) tx.objectStore('entries').put(entry);
+        const objectStore = tx.objectStore('entries');
+        for (const record of records) objectStore.put(record);
         await new Promise((resolve, reject) => {
           tx.oncomplete = resolve;
           tx.onabort = () => reject(tx.error);
         });
         return (performance.now() - start) / count;
-      };
-      // The order rotates round by round, so drift and background compaction hit all alike.
-      const contestants = [ours, baseline, raw];
-      const times = new Map<() => Promise<number>, number>();
-      for (let i = 0; i < contestants.length; i++) {
-        const run = contestants[(round + i) % contestants.length]!;
-        times.set(run, await run());
-      }
-      if (round < warmup) continue;
-      samples.ours.push(times.get(ours)!);
-      samples.baseline.push(times.get(baseline)!);
-      samples.raw.push(times.get(raw)!);
-      if (round < warmup + sequentialRounds) {
-        const entries = fresh('seq');
-        const start = performance.now();
-        for (const entry of entries) await keyvalSet(entry.key, entry, kv);
-        samples.sequential.push((performance.now() - start) / count);
-      }
-    }
+      },
+    );
     store.close();
     return samples;
   },
 
-  async startup({ rounds, warmup, count, valueBytes }) {
-    const name = 'bench-startup';
+  async invalidateByUrl({ rounds: n, warmup, count, valueBytes, scanRounds }) {
+    const name = 'bench-invalidate';
     await deleteDatabase(name);
-    const seed = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
-    await seed.set(Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'start')));
-    await seed.flush();
-    seed.close();
-    const target = makeEntry(Math.floor(count / 2), valueBytes, 'start').url;
-
-    const ms: number[] = [];
-    let hits = 0;
-    for (let round = 0; round < warmup + rounds; round++) {
-      let fetched = false;
+    const persistent = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+    const tiers = tieredStore(persistent, { build: BUILD, maxEntries: 2 * count });
+    // Two users, half the entries each: the index has to tell them apart.
+    const entries = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'inv', i % 2 ? 'bob' : 'user'));
+    await seed(persistent, entries);
+    await tiers.set(entries);
+    await persistent.flush();
+    let found = 0;
+    const keysMs: number[] = [];
+    const target = (round: number, side: number) => entries[(round * 2 + side) * 2]!;
+    const restore = async (entry: CacheEntry) => {
+      await tiers.set([entry]);
+      await persistent.flush();
+    };
+    const ours = async (round: number) => {
+      const entry = target(round, 0);
       const start = performance.now();
-      const persistent = idbStore({ name, build: BUILD });
-      const client = createClient({
-        store: tieredStore(persistent, { build: BUILD }),
-        build: BUILD,
-        namespace: 'user',
-        fetch: () => {
-          fetched = true;
-          return Promise.reject(new Error('not cached'));
-        },
-      });
-      await client.get(target).catch(() => undefined);
-      const elapsed = performance.now() - start;
-      persistent.close();
-      if (round >= warmup) {
-        ms.push(elapsed);
-        if (!fetched) hits++;
-      }
+      const keys = await tiers.keys({ namespace: entry.namespace, urls: [entry.url] });
+      const selected = performance.now();
+      await tiers.delete(keys);
+      const ms = performance.now() - start;
+      if (keys.length !== 1) throw new Error(`index found ${keys.length} entries`);
+      if (round >= warmup) keysMs.push(selected - start);
+      found += keys.length;
+      await restore(entry);
+      return ms;
+    };
+    // The scan reads 5 000 records of 2 KB a round and leaves that much garbage: its few rounds
+    // run apart, after ours, so its collections do not land in our timings.
+    const scan = async (round: number) => {
+      const entry = target(round, 1);
+      const start = performance.now();
+      const keys = await tiers.keys({ namespace: entry.namespace, where: (e) => e.url === entry.url });
+      await tiers.delete(keys);
+      const ms = performance.now() - start;
+      if (keys.length !== 1) throw new Error(`scan found ${keys.length} entries`);
+      await restore(entry);
+      return ms;
+    };
+    const samples: Samples = { ours: [], baseline: [] };
+    for (let round = 0; round < warmup + n; round++) {
+      const ms = await ours(round);
+      if (round >= warmup) samples.ours.push(ms);
     }
-    return { ms, hits };
+    for (let round = 0; round < scanRounds; round++) samples.baseline.push(await scan(round));
+    persistent.close();
+    return { ...samples, found, keysMs };
+  },
+
+  async readsDuringPrune({ count, expired, maxEntries, valueBytes }) {
+    const name = 'bench-prune';
+    await deleteDatabase(name);
+    const store = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries });
+    const live = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'live'));
+    const dead = Array.from({ length: expired }, (_, i) => ({
+      ...makeEntry(i, valueBytes, 'dead'),
+      headers: {},
+      storedAt: 0,
+      lifetime: 1,
+    }));
+    await seed(store, [...live, ...dead]);
+    let k = 0;
+    const readOne = async () => {
+      const entry = live[(k++ * 7919) % live.length]!;
+      const start = performance.now();
+      await store.get(entry.key);
+      return performance.now() - start;
+    };
+    const idle: number[] = [];
+    for (let i = 0; i < 400; i++) idle.push(await readOne());
+    const pruning: number[] = [];
+    const started = performance.now();
+    let done = false;
+    let removed = 0;
+    const prune = store.prune().then((n) => {
+      removed = n;
+      done = true;
+    });
+    while (!done) pruning.push(await readOne());
+    await prune;
+    const pruneMs = performance.now() - started;
+    store.close();
+    return { idle, pruning, pruneMs, removed };
+  },
+
+  async seedCold({ count, valueBytes }) {
+    await deleteDatabase(COLD_DB);
+    const store = idbStore({ name: COLD_DB, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+    const entries = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'cold'));
+    await seed(store, entries);
+    store.close();
+    return entries[Math.floor(count / 2)]!.url;
   },
 };
 

@@ -1,20 +1,41 @@
+import { matches } from './filter.js';
 import type { CacheEntry, CacheEvent, EntryFilter, Store } from './types.js';
 
 export interface MemoryStoreOptions {
-  /** Most entries kept; the least recently used go first. Default 1000. */
+  /** Most entries kept; the least recently used go first (see `MemoryStore`). Default 1000. */
   maxEntries?: number;
   /** Most bytes of bodies kept (approximate). Default 50 MB. */
   maxBytes?: number;
 }
 
-const matches = (entry: CacheEntry, filter?: EntryFilter) =>
-  (filter?.namespace === undefined || entry.namespace === filter.namespace) && (!filter?.where || filter.where(entry));
+/** One entry and the clock reading at which it last moved to the recent end of the map. */
+interface Slot {
+  entry: CacheEntry;
+  moved: number;
+}
 
-/** The memory tier: a synchronous LRU over a `Map`, whose insertion order is the recency order. */
+/**
+ * The memory tier: an LRU over a `Map`, whose insertion order is the recency order.
+ *
+ * Recency is kept to within a quarter of the store. A hit moves its entry to the recent end only
+ * when more than `size / 4` insertions or moves have happened since it last moved: deleting and
+ * re-inserting on every hit leaves a dead slot in V8's hash chains each time, and lookups slow
+ * down with the cache size until the next rehash. The guarantee that remains: an entry is evicted
+ * by `maxEntries` only after at least `maxEntries - maxEntries / 4` writes or hits of other
+ * entries since its own last write or hit.
+ */
 export class MemoryStore implements Store {
-  private readonly map = new Map<string, CacheEntry>();
+  private readonly map = new Map<string, Slot>();
+  /** URL → the keys cached for it (namespaces, variants), for exact-URL invalidation. */
+  private readonly byUrl = new Map<string, string[]>();
+  /** Counts insertions and moves: a slot's age is `clock - slot.moved`. */
+  private clock = 0;
+  /**
+   * Eviction's place in the map, kept between calls: a fresh iterator would walk, on every `set`,
+   * the slots freed by earlier evictions until the next rehash.
+   */
+  private oldest?: Iterator<Slot>;
   private bytes = 0;
-  private newest?: string;
   private report?: (event: CacheEvent) => void;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
@@ -28,27 +49,32 @@ export class MemoryStore implements Store {
     this.report = report;
   }
 
-  /** Reads and marks as most recently used (already so when it was the last one touched). */
   get(key: string): CacheEntry | undefined {
-    const entry = this.map.get(key);
-    if (entry && key !== this.newest) {
+    const slot = this.map.get(key);
+    if (slot && this.clock - slot.moved > this.map.size >> 2) {
       this.map.delete(key);
-      this.map.set(key, entry);
-      this.newest = key;
+      this.map.set(key, slot);
+      slot.moved = ++this.clock;
     }
-    return entry;
+    return slot?.entry;
   }
 
   set(entries: readonly CacheEntry[]): void {
     for (const entry of entries) {
       this.remove(entry.key);
-      this.map.set((this.newest = entry.key), entry);
+      this.map.set(entry.key, { entry, moved: ++this.clock });
       this.bytes += entry.size;
+      const keys = this.byUrl.get(entry.url);
+      if (keys) keys.push(entry.key);
+      else this.byUrl.set(entry.url, [entry.key]);
     }
-    for (const [key, entry] of this.map) {
-      if (this.map.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
-      this.remove(key);
-      this.report?.({ type: 'evict', key: entry.key, reason: 'lru' });
+    while (this.map.size > this.maxEntries || this.bytes > this.maxBytes) {
+      let next = this.oldest?.next();
+      // A finished iterator stays finished even when entries are added later.
+      if (!next || next.done) next = (this.oldest = this.map.values()).next();
+      const { key } = next.value!.entry;
+      this.remove(key, next.value);
+      this.report?.({ type: 'evict', key, reason: 'lru' });
     }
   }
 
@@ -57,23 +83,31 @@ export class MemoryStore implements Store {
   }
 
   keys(filter?: EntryFilter): string[] {
+    const slots = filter?.urls
+      ? [...new Set(filter.urls)].flatMap((url) => (this.byUrl.get(url) ?? []).map((key) => this.map.get(key)!))
+      : this.map.values();
     const out: string[] = [];
-    for (const entry of this.map.values()) if (matches(entry, filter)) out.push(entry.key);
+    for (const { entry } of slots) if (matches(entry, filter)) out.push(entry.key);
     return out;
   }
 
   clear(filter?: EntryFilter): void {
-    if (!filter) {
+    if (filter) this.delete(this.keys(filter));
+    else {
       this.map.clear();
+      this.byUrl.clear();
+      this.oldest = undefined;
       this.bytes = 0;
-    } else this.delete(this.keys(filter));
+    }
   }
 
-  private remove(key: string): void {
-    const old = this.map.get(key);
-    if (old) {
-      this.bytes -= old.size;
-      this.map.delete(key);
-    }
+  private remove(key: string, slot = this.map.get(key)): void {
+    if (!slot) return;
+    const { url, size } = slot.entry;
+    this.bytes -= size;
+    this.map.delete(key);
+    const keys = this.byUrl.get(url)!;
+    if (keys.length > 1) keys.splice(keys.indexOf(key), 1);
+    else this.byUrl.delete(url);
   }
 }

@@ -1,3 +1,4 @@
+import { matches } from './filter.js';
 import { MemoryStore, type MemoryStoreOptions } from './memoryStore.js';
 import type { CacheEntry, CacheEvent, EntryFilter, MaybePromise, ScopeRecord, Store } from './types.js';
 
@@ -14,6 +15,12 @@ export interface TieredStoreOptions extends MemoryStoreOptions {
 export function tieredStore(persistent: Store, options: TieredStoreOptions = {}): Store {
   const memory = new MemoryStore(options);
   let report: (event: CacheEvent) => void = () => undefined;
+  /**
+   * What deletes and clears removed while persistent reads were in flight: such a read may answer
+   * a record that was removed after it started, and copying it up would bring it back.
+   */
+  const removed: ((entry: CacheEntry) => boolean)[] = [];
+  let reading = 0;
   const guard = async <T>(work: () => MaybePromise<T>, fallback: T): Promise<T> => {
     try {
       return await work();
@@ -38,13 +45,21 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       if (lasting.length) void guard(() => persistent.set(lasting), undefined);
     },
     async delete(keys) {
+      if (reading) {
+        const gone = new Set(keys);
+        removed.push((entry) => gone.has(entry.key));
+      }
       memory.delete(keys);
       await guard(() => persistent.delete(keys), undefined);
     },
     async keys(filter?: EntryFilter) {
-      return [...new Set([...memory.keys(filter), ...(await guard(() => persistent.keys(filter), []))])];
+      const inMemory = memory.keys(filter);
+      const persisted = await guard(() => persistent.keys(filter), []);
+      if (!persisted.length) return inMemory;
+      return [...new Set([...inMemory, ...persisted])];
     },
     async clear(filter) {
+      if (reading) removed.push((entry) => matches(entry, filter));
       memory.clear(filter);
       await guard(() => persistent.clear(filter), undefined);
     },
@@ -53,10 +68,18 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
   };
 
   async function promote(key: string): Promise<CacheEntry | undefined> {
-    const entry = await guard(() => persistent.get(key), undefined);
-    // A record must be the one asked for, and of this build.
-    if (!entry || entry.key !== key || (options.build !== undefined && entry.build !== options.build)) return undefined;
-    memory.set([entry]);
-    return entry;
+    const from = removed.length;
+    reading++;
+    try {
+      const entry = await guard(() => persistent.get(key), undefined);
+      // A record must be the one asked for, and of this build.
+      if (!entry || entry.key !== key || (options.build !== undefined && entry.build !== options.build)) return undefined;
+      // Removed (a logout, an invalidation) while the read was in flight: gone, as for any later read.
+      for (let i = from; i < removed.length; i++) if (removed[i]!(entry)) return undefined;
+      memory.set([entry]);
+      return entry;
+    } finally {
+      if (--reading === 0) removed.length = 0;
+    }
   }
 }

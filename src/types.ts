@@ -85,9 +85,11 @@ export interface ScopeRecord {
   local: boolean;
 }
 
-/** Selects entries by namespace and/or a predicate over the entry. */
+/** Selects entries by namespace, exact URLs and/or a predicate over the entry; an entry must match every field given. */
 export interface EntryFilter {
   namespace?: string;
+  /** Entries whose `url` is one of these (normalised, as stored). Stores answer it from an index, without a scan. */
+  urls?: readonly string[];
   where?: (entry: CacheEntry) => boolean;
 }
 

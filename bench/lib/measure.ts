@@ -19,6 +19,11 @@ export interface Row {
   ratio: number | null;
   /** Smallest ratio we accept. 0 for informational rows. */
   goal: number;
+  /**
+   * The 25th percentile of the paired ratios, when the row has them: pass/fail is decided on it
+   * rather than on the median, so a row passes only when three rounds in four meet the goal.
+   */
+  p25?: number;
   unit?: string;
   note?: string;
 }
@@ -189,7 +194,15 @@ export function formatNs(ns: number): string {
 }
 
 /** A row from two times in ns, both expressed in one unit. */
-export function timeRow(init: { name: string; oursNs: number; baselineNs: number; ratio: number; goal: number; note?: string }): Row {
+export function timeRow(init: {
+  name: string;
+  oursNs: number;
+  baselineNs: number;
+  ratio: number;
+  goal: number;
+  p25?: number;
+  note?: string;
+}): Row {
   const { unit, scale } = unitFor(Math.min(init.oursNs, init.baselineNs));
   const row: Row = {
     name: init.name,
@@ -199,9 +212,13 @@ export function timeRow(init: { name: string; oursNs: number; baselineNs: number
     goal: init.goal,
     unit,
   };
+  if (init.p25 !== undefined) row.p25 = round(init.p25);
   if (init.note) row.note = init.note;
   return row;
 }
+
+/** What a row is gated on, from its sorted paired ratios (see `Row.p25`). */
+export const gate = (sortedRatios: readonly number[]): number => quantile(sortedRatios, 0.25);
 
 /** A failed row: the benchmark threw, or a module could not be loaded. */
 export const failedRow = (name: string, error: unknown, goal = 0): Row => ({

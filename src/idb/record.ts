@@ -1,13 +1,29 @@
-import type { CacheEntry, EntryFilter, ScopeRecord } from '../types.js';
+import type { CacheEntry, ScopeRecord } from '../types.js';
 
-/** What one `entries` record holds: a cache entry without its decoded `data`. */
-export type EntryRecord = Omit<CacheEntry, 'data'>;
+/**
+ * What one `entries` record holds: a cache entry without its decoded `data`, plus two fields
+ * derived from it for the prune's indexes (never handed out by `fromRecord`).
+ */
+export type EntryRecord = Omit<CacheEntry, 'data'> & {
+  /**
+   * When the entry can no longer be served at all: `storedAt + lifetime` plus the longer of its
+   * stale windows. Absent when it has a validator, since a 304 can revive it at any age.
+   */
+  expires?: number;
+  /**
+   * `[build, namespace]`, or `[build, namespace, scope, mark]` for an entry of a scope: the
+   * `stamp` index groups entries by what decides whether a version change killed them, so the
+   * prune skips each live group with one cursor jump.
+   */
+  stamp: Stamp;
+};
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-// `instanceof ArrayBuffer` fails for buffers cloned in another realm (a worker, or Node's
-// structuredClone under a DOM shim); the tag survives the trip.
-const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+export type Stamp = [string, string] | [string, string, string, string];
+
+/** Milliseconds after which an entry without a validator is past every window it could be served in. */
+export const servableFor = (entry: CacheEntry): number => entry.lifetime + Math.max(entry.staleWhileRevalidate, entry.staleIfError);
+
+const hasValidator = (entry: CacheEntry): boolean => entry.headers.etag !== undefined || entry.headers['last-modified'] !== undefined;
 
 /**
  * The record to persist for `entry`: a fresh object holding the known fields only. Copying now,
@@ -15,6 +31,8 @@ const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype
  * later out of the database, along with anything else callers hang on the object (`statusText`).
  */
 export function toRecord(entry: CacheEntry): EntryRecord {
+  const stamp: Stamp =
+    entry.scope === undefined ? [entry.build ?? '', entry.namespace] : [entry.build ?? '', entry.namespace, entry.scope, entry.mark ?? ''];
   const record: EntryRecord = {
     key: entry.key,
     namespace: entry.namespace,
@@ -30,6 +48,7 @@ export function toRecord(entry: CacheEntry): EntryRecord {
     noCache: entry.noCache,
     mustRevalidate: entry.mustRevalidate,
     accessedAt: entry.accessedAt,
+    stamp,
   };
   // Absent rather than `undefined`: smaller records, and equal to what a reader compares against.
   if (entry.scope !== undefined) record.scope = entry.scope;
@@ -37,8 +56,15 @@ export function toRecord(entry: CacheEntry): EntryRecord {
   if (entry.mark !== undefined) record.mark = entry.mark;
   if (entry.build !== undefined) record.build = entry.build;
   if (entry.vary !== undefined) record.vary = entry.vary;
+  if (!hasValidator(entry)) record.expires = entry.storedAt + servableFor(entry);
   return record;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+// `instanceof ArrayBuffer` fails for buffers cloned in another realm (a worker, or Node's
+// structuredClone under a DOM shim); the tag survives the trip.
+const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 const optionalNumber = (value: unknown) => value === undefined || isFiniteNumber(value);
@@ -52,9 +78,10 @@ function isHeaders(value: unknown): value is Record<string, string> {
 
 /**
  * A stored value as a cache entry, or undefined when it is not one of ours (wrong types, missing
- * fields). Works in place on the freshly deserialised value, since a read is the hot path: fills
- * defaults for fields older layouts may lack, and deletes `data`, which a foreign or legacy
- * record might carry and the client would otherwise take for the decoded body.
+ * fields). The entry is a new object of one fixed shape, whatever the record's age or layout:
+ * entries of one shape share a hidden class, and neither `data` (which a foreign or legacy
+ * record might carry, and the client would take for the decoded body) nor the index fields get
+ * through.
  */
 export function fromRecord(value: unknown): CacheEntry | undefined {
   if (!isObject(value)) return undefined;
@@ -82,14 +109,28 @@ export function fromRecord(value: unknown): CacheEntry | undefined {
   ) {
     return undefined;
   }
-  if ('data' in r) delete r.data;
-  r.size ??= typeof r.body === 'string' ? r.body.length * 2 : (r.body as ArrayBuffer).byteLength;
-  r.staleWhileRevalidate ??= 0;
-  r.staleIfError ??= 0;
-  r.noCache ??= false;
-  r.mustRevalidate ??= false;
-  r.accessedAt ??= r.storedAt;
-  return r as unknown as CacheEntry;
+  const body = r.body as string | ArrayBuffer;
+  return {
+    key: r.key,
+    namespace: r.namespace,
+    url: r.url,
+    status: r.status as number,
+    headers: r.headers,
+    body,
+    size: (r.size as number | undefined) ?? (typeof body === 'string' ? body.length * 2 : body.byteLength),
+    storedAt: r.storedAt,
+    lifetime: r.lifetime,
+    staleWhileRevalidate: (r.staleWhileRevalidate as number | undefined) ?? 0,
+    staleIfError: (r.staleIfError as number | undefined) ?? 0,
+    noCache: (r.noCache as boolean | undefined) ?? false,
+    mustRevalidate: (r.mustRevalidate as boolean | undefined) ?? false,
+    scope: r.scope as string | undefined,
+    version: r.version as string | undefined,
+    mark: r.mark as string | undefined,
+    build: r.build as string | undefined,
+    vary: r.vary as string[] | undefined,
+    accessedAt: (r.accessedAt as number | undefined) ?? r.storedAt,
+  };
 }
 
 /** A stored scope state, or undefined when it is not one. */
@@ -106,9 +147,6 @@ export function toScopeRecord(record: ScopeRecord): ScopeRecord {
   if (record.token !== undefined) out.token = record.token;
   return out;
 }
-
-export const matches = (entry: CacheEntry, filter: EntryFilter | undefined): boolean =>
-  (filter?.namespace === undefined || entry.namespace === filter.namespace) && (!filter?.where || filter.where(entry));
 
 /**
  * Why a persisted entry can never be served again, or undefined while it still may be.
@@ -127,7 +165,6 @@ export function deadReason(
 ): 'version' | 'expired' | undefined {
   if (build !== undefined && entry.build !== build) return 'version';
   if (entry.scope !== undefined && scopeMark(entry.namespace, entry.scope) !== entry.mark) return 'version';
-  if (entry.headers.etag !== undefined || entry.headers['last-modified'] !== undefined) return undefined;
-  const end = entry.storedAt + entry.lifetime + Math.max(entry.staleWhileRevalidate, entry.staleIfError);
-  return now >= end ? 'expired' : undefined;
+  if (hasValidator(entry)) return undefined;
+  return now >= entry.storedAt + servableFor(entry) ? 'expired' : undefined;
 }

@@ -1,6 +1,6 @@
 import type { DBSchema } from 'idb';
 import type { ScopeRecord } from '../types.js';
-import { fromRecord, toRecord, type EntryRecord } from './record.js';
+import { fromRecord, toRecord, type EntryRecord, type Stamp } from './record.js';
 
 /**
  * The IndexedDB version of the layout this code reads and writes.
@@ -8,9 +8,12 @@ import { fromRecord, toRecord, type EntryRecord } from './record.js';
  * History (each version is a layout; `steps` below takes any older one to the current one):
  * - 1: the preview layout. One `entries` object store of whole cache entries (including the
  *   decoded `data`), out-of-line keys or keyPath `key`, no indexes, no scope or build records.
- * - 2: the current layout, described by {@link NostaleSchema}.
+ * - 2: `entries` keyed by `key` with indexes `namespace` and `accessedAt`; `scopes`; `meta`.
+ * - 3: the current layout, described by {@link NostaleSchema}: `entries` indexed for exact-URL
+ *   invalidation and for a prune that never reads a live record (`url`, `lru`, `expires`,
+ *   `stamp`), its records carrying the derived `expires` and `stamp` fields.
  */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 export const ENTRIES = 'entries';
 export const SCOPES = 'scopes';
@@ -24,10 +27,17 @@ export interface NostaleSchema extends DBSchema {
     key: string;
     value: EntryRecord;
     indexes: {
-      /** Per-user clears (logout) touch only that user's records. */
-      namespace: string;
-      /** Least recently used first, for eviction. */
-      accessedAt: number;
+      /**
+       * `[namespace, url]`: exact-URL invalidation is one `getAllKeys` per URL, and a namespace
+       * (a logout) is one key range.
+       */
+      url: [string, string];
+      /** `[accessedAt, size]`: least recently used first, with the sizes eviction and the byte cap need, without reading records. */
+      lru: [number, number];
+      /** When an entry without a validator can no longer be served (see `EntryRecord.expires`). */
+      expires: number;
+      /** What decides whether a version change killed an entry (see `EntryRecord.stamp`). */
+      stamp: Stamp;
     };
   };
   /** Scope states (version token and mark), keyed by `[namespace, scope]`. */
@@ -67,7 +77,10 @@ interface Step {
  * age run the whole chain from their own version. A step that cannot carry a record over drops
  * it and tells `hooks.dropped`: losing a cache entry costs one request, crashing costs the app.
  */
-const steps: Step[] = [{ version: 2, run: toVersion2 }];
+const steps: Step[] = [
+  { version: 2, run: toVersion2 },
+  { version: 3, run: toVersion3 },
+];
 
 /** Runs from `upgradeneeded`: every step above `oldVersion`, in order, in the upgrade transaction. */
 export function upgrade(db: IDBDatabase, tx: IDBTransaction, oldVersion: number, hooks: UpgradeHooks): void {
@@ -101,13 +114,14 @@ export function upgrade(db: IDBDatabase, tx: IDBTransaction, oldVersion: number,
 /** True when the database has the object stores this code uses (and is not someone else's). */
 export const hasLayout = (db: IDBDatabase): boolean => STORES.every((name) => db.objectStoreNames.contains(name));
 
-function createEntries(db: IDBDatabase): IDBObjectStore {
+/** Version 2's `entries` store, as shipped: later steps take it on from there. */
+function createEntriesV2(db: IDBDatabase): IDBObjectStore {
   const store = db.createObjectStore(ENTRIES, { keyPath: 'key' });
-  addIndexes(store);
+  addIndexesV2(store);
   return store;
 }
 
-function addIndexes(store: IDBObjectStore): void {
+function addIndexesV2(store: IDBObjectStore): void {
   if (!store.indexNames.contains('namespace')) store.createIndex('namespace', 'namespace');
   if (!store.indexNames.contains('accessedAt')) store.createIndex('accessedAt', 'accessedAt');
 }
@@ -122,17 +136,17 @@ function toVersion2({ db, tx, hooks }: Context): void | Promise<void> {
   if (!db.objectStoreNames.contains(SCOPES)) db.createObjectStore(SCOPES, { keyPath: ['namespace', 'scope'] });
   if (!db.objectStoreNames.contains(META)) db.createObjectStore(META);
   if (!db.objectStoreNames.contains(ENTRIES)) {
-    createEntries(db);
+    createEntriesV2(db);
     return;
   }
   const legacy = tx.objectStore(ENTRIES);
   if (legacy.keyPath === 'key' && !legacy.autoIncrement) {
-    addIndexes(legacy);
+    addIndexesV2(legacy);
     return;
   }
   const moved = `${ENTRIES}-v1`;
   legacy.name = moved;
-  const entries = createEntries(db);
+  const entries = createEntriesV2(db);
   return new Promise<void>((resolve, reject) => {
     const request = legacy.openCursor();
     request.onerror = () => reject(request.error);
@@ -152,6 +166,37 @@ function toVersion2({ db, tx, hooks }: Context): void | Promise<void> {
       const entry = fromRecord(value);
       if (entry && entry.key === key) entries.put(toRecord(entry));
       else hooks.dropped(String(key));
+      cursor.continue();
+    };
+  });
+}
+
+/**
+ * 2 → 3: replaces the `namespace` and `accessedAt` indexes by `url` and `lru`, adds `expires`
+ * and `stamp`, and rewrites every record so it carries the derived fields those index (a record
+ * without them would be invisible to the prune). Records that fail the shape check are dropped.
+ * It reads every record once, in the upgrade: the one time a prune-like pass over all of them
+ * runs, instead of on every load.
+ */
+function toVersion3({ tx, hooks }: Context): Promise<void> {
+  const entries = tx.objectStore(ENTRIES);
+  for (const name of ['namespace', 'accessedAt']) if (entries.indexNames.contains(name)) entries.deleteIndex(name);
+  entries.createIndex('url', ['namespace', 'url']);
+  entries.createIndex('lru', ['accessedAt', 'size']);
+  entries.createIndex('expires', 'expires');
+  entries.createIndex('stamp', 'stamp');
+  return new Promise<void>((resolve, reject) => {
+    const request = entries.openCursor();
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) return resolve();
+      const entry = fromRecord(cursor.value);
+      if (entry && entry.key === cursor.primaryKey) cursor.update(toRecord(entry));
+      else {
+        hooks.dropped(String(cursor.primaryKey));
+        cursor.delete();
+      }
       cursor.continue();
     };
   });

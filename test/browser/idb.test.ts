@@ -67,4 +67,21 @@ describe('nostale/idb in Chromium', () => {
       await context.close();
     }
   });
+  it('selects by URL and namespace through the indexes, prunes by index and removes a logged-out user’s scope records', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      await load(page, site.url);
+      const results = await call(page, 'indexes');
+      expect(results.aliceUrls).toEqual(['alice:/a']);
+      expect(results.anyNamespaceUrls).toEqual(['alice:/a', 'bob:/a', 'carol:/c']);
+      // Expired, of an older mark, of another build.
+      expect(results.pruned).toBe(3);
+      expect(results.afterPrune).toEqual(['alice:/a', 'alice:/b', 'alice:/cal/1', 'bob:/a', 'carol:/c']);
+      expect(results.scopesAfterLogout).toEqual(['bob/cal']);
+      expect(results.entriesAfterLogout).toEqual(['bob:/a', 'carol:/c']);
+    } finally {
+      await context.close();
+    }
+  });
 });

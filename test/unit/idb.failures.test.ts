@@ -319,7 +319,7 @@ describe('idbStore: schema and migrations', () => {
     expect([...db.objectStoreNames].sort()).toEqual(['entries', 'meta', 'scopes']);
     const tx = db.transaction(['entries', 'scopes']);
     expect(tx.objectStore('entries').keyPath).toBe('key');
-    expect([...tx.objectStore('entries').indexNames].sort()).toEqual(['accessedAt', 'namespace']);
+    expect([...tx.objectStore('entries').indexNames].sort()).toEqual(['expires', 'lru', 'stamp', 'url']);
     expect(tx.objectStore('scopes').keyPath).toEqual(['namespace', 'scope']);
     db.close();
   });
@@ -369,7 +369,7 @@ describe('idbStore: schema and migrations', () => {
     // The prune rewrites records an older layout left out of the LRU index.
     await store.prune();
     const db = await openDB(name);
-    expect(await db.getAllFromIndex('entries', 'accessedAt')).toHaveLength(1);
+    expect(await db.getAllFromIndex('entries', 'lru')).toHaveLength(1);
     db.close();
   });
 

@@ -161,7 +161,7 @@ describe('idbStore: per-user isolation', () => {
     expect(await store.keys({ where: (e) => e.url.endsWith('/a') })).toEqual(expect.arrayContaining([a.key, bob.key]));
     const index = vi.spyOn(IDBObjectStore.prototype, 'index');
     await store.keys({ namespace: 'bob' });
-    expect(index).toHaveBeenCalledWith('namespace');
+    expect(index).toHaveBeenCalledWith('url');
   });
 
   it('clear({ namespace, where }) removes only matching entries of that namespace', async () => {

@@ -93,4 +93,42 @@ describe('tieredStore', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(events.some((e) => e.type === 'warning' && e.code === 'store-failed')).toBe(true);
   });
+  it('a persisted read in flight during a clear or delete that removes its entry is not copied up or answered', async () => {
+    const { store, disk } = fakeDisk();
+    disk.set([entry('a'), entry('b', { namespace: 'bob' }), entry('c')]);
+    // A persistent tier whose reads take a while, as IndexedDB's do: each answers what it found when it started.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Store = {
+      ...store,
+      get: async (key) => {
+        const found = store.get(key);
+        await gate;
+        return found;
+      },
+    };
+    const tiers = tieredStore(slow);
+    const alice = tiers.get('a');
+    const bob = tiers.get('b');
+    const other = tiers.get('c');
+    // Alice logs out while her read is in flight; `c` is deleted by an invalidation.
+    await tiers.clear({ namespace: 'alice', urls: ['http://api.test/a'] });
+    await tiers.delete(['c']);
+    release();
+    expect(await alice).toBeUndefined();
+    expect(await other).toBeUndefined();
+    // Bob's entry was not removed: it is served and copied up.
+    expect(await bob).toMatchObject({ key: 'b' });
+    disk.clear();
+    expect(tiers.get('b')).toMatchObject({ key: 'b' });
+    expect(tiers.get('a')).not.toMatchObject({ key: 'a' });
+  });
+
+  it('keys({ urls }) answers the union of both tiers', async () => {
+    const { store, disk } = fakeDisk();
+    disk.set([entry('old', { url: 'http://api.test/x' })]);
+    const tiers = tieredStore(store);
+    void tiers.set([entry('new', { url: 'http://api.test/x' }), entry('other')]);
+    expect((await tiers.keys({ urls: ['http://api.test/x'] })).sort()).toEqual(['new', 'old']);
+  });
 });
