@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freshness, parseCacheControl } from '../../src/cacheControl.js';
+import { freshness, parseCacheControl } from '../../src/core/cacheControl.js';
 
 const at = 1_000_000_000_000;
 const fresh = (headers: Record<string, string>, defaultTtl = 0) => freshness(headers, at, at, defaultTtl);

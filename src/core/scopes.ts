@@ -1,4 +1,4 @@
-import type { ScopeRecord } from './types.js';
+import type { ScopeRecord } from '../types.js';
 
 /** A fresh mark: unique across tabs, since tabs share persisted entries and broadcast marks. */
 export const newMark = (): string => Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -20,16 +20,27 @@ export function compareTokens(a: string, b: string): number {
 export interface ScopeState extends ScopeRecord {
   /** Client time of the last version check that found the token unchanged. */
   verifiedAt: number;
+  /**
+   * The greatest numeric token seen, kept when an opaque token replaces it: without it, an opaque
+   * token in between would let an older numeric one pass as new.
+   */
+  high?: bigint;
 }
 
 /** What to do with a response, given what it says of its scope's version. */
 export type Verdict = 'current' | 'adopted' | 'late';
 
+/** Why a scope changed; `store` and `remote` come from elsewhere and are never reported back. */
+export type ScopeOrigin = 'response' | 'endpoint' | 'mutation' | 'local' | 'remote' | 'store';
+
+/** The record of a state, as the store, events and other tabs see it. */
+export const recordOf = ({ namespace, scope, token, mark, local }: ScopeState): ScopeRecord => ({ namespace, scope, token, mark, local });
+
 /** Scope states per namespace. Every operation is O(1); nothing here scans entries. */
 export class Scopes {
   private readonly byNamespace = new Map<string, Map<string, ScopeState>>();
 
-  constructor(private readonly onChange: (state: ScopeState, previous: string | undefined, origin: string) => void) {}
+  constructor(private readonly onChange: (state: ScopeState, previous: string | undefined, origin: ScopeOrigin) => void) {}
 
   get(namespace: string, scope: string): ScopeState {
     let scopes = this.byNamespace.get(namespace);
@@ -39,21 +50,23 @@ export class Scopes {
     return state;
   }
 
-  all(): ScopeState[] {
-    return [...this.byNamespace.values()].flatMap((scopes) => [...scopes.values()]);
+  all(namespace: string): ScopeState[] {
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
   /** Replaces what we know with a record from storage or another tab. */
-  restore(record: ScopeRecord, origin: string): void {
+  restore(record: ScopeRecord, origin: ScopeOrigin): void {
     const state = this.get(record.namespace, record.scope);
     const previous = state.token;
     if (state.mark === record.mark) return;
     Object.assign(state, { token: record.token, mark: record.mark, local: record.local, verifiedAt: 0 });
+    // The record's own numeric token is the reference from now on, even if lower: it won elsewhere.
+    if (record.token !== undefined && numeric.test(record.token)) state.high = BigInt(record.token);
     this.onChange(state, previous, origin);
   }
 
   /** Local invalidation: every entry of the scope becomes stale. */
-  bump(state: ScopeState, origin: string): void {
+  bump(state: ScopeState, origin: ScopeOrigin): void {
     state.mark = newMark();
     state.local = true;
     state.verifiedAt = 0;
@@ -61,15 +74,26 @@ export class Scopes {
   }
 
   /**
+   * Order of `token` against what the scope knows: 0 same, 1 newer, -1 older, NaN unknown. A
+   * numeric token is measured against the greatest numeric token seen, whatever came since.
+   */
+  order(state: ScopeState, token: string | undefined): number {
+    if (token === state.token) return 0;
+    if (token === undefined) return NaN;
+    if (state.high !== undefined && numeric.test(token)) return BigInt(token) > state.high ? 1 : -1;
+    return state.token === undefined ? NaN : compareTokens(token, state.token);
+  }
+
+  /**
    * Learns a token from a mutation answer or a version endpoint, which speak for the present:
    * adopted unless it is numerically older than what we know.
    */
-  learn(state: ScopeState, token: string, origin: string): boolean {
+  learn(state: ScopeState, token: string, origin: ScopeOrigin): boolean {
     const previous = state.token;
-    if (previous !== undefined && !(compareTokens(token, previous) > 0) && !Number.isNaN(compareTokens(token, previous))) {
-      return false;
-    }
+    const order = this.order(state, token);
+    if (order <= 0) return false;
     state.token = token;
+    if (numeric.test(token)) state.high = BigInt(token);
     state.mark = newMark();
     state.local = false;
     state.verifiedAt = 0;
@@ -85,16 +109,15 @@ export class Scopes {
    *   it was in flight); neither store it nor serve it.
    */
   judge(state: ScopeState, markAtSend: string, token: string | undefined): Verdict {
-    const order = token === undefined || state.token === undefined ? (token === state.token ? 0 : NaN) : compareTokens(token, state.token);
+    const order = this.order(state, token);
     if (order > 0) {
       this.learn(state, token!, 'response');
       return 'adopted';
     }
     if (order < 0) return 'late';
     if (state.mark === markAtSend) {
-      if (order === 0) return 'current';
+      if (order === 0 || token === undefined) return 'current';
       // A different token on a request sent after everything we know: every change counts.
-      if (token === undefined) return 'current';
       this.learn(state, token, 'response');
       return 'adopted';
     }
