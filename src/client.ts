@@ -4,7 +4,7 @@ import { usageError } from './core/errors.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
 import { type GetOptions, get, read } from './core/read.js';
 import { type Route, routing } from './core/routes.js';
-import { recordOf, Scopes } from './core/scopes.js';
+import { recordOf, scopes } from './core/scopes.js';
 import { listeners, once } from './core/util.js';
 import { checkScope } from './core/versionCheck.js';
 import { MemoryStore } from './memoryStore.js';
@@ -235,22 +235,23 @@ export function createClient(options: ClientOptions = {}): Client {
     store,
     routing: routing(options.routes ?? [], base),
     monitor,
+    record: monitor.record,
     changed: changes.emit,
-    warn: (code, message) => warned(code, () => monitor.record(undefined, () => ({ type: 'warning', code, message: message() }))),
+    warn: (code, message) => warned(code, () => core.record(undefined, () => ({ type: 'warning', code, message: message() }))),
     namespace: options.namespace ?? '',
     loaded: !store.loadScopes,
     ready: Promise.resolve(),
     inflight: new Map(),
+    pending: new Set(),
     clearing: [],
-    lookups: new Set(),
     versionChecks: new Map(),
     versionUrls: new Map(),
     overlays: new Map(),
     // Every scope change goes through here: telemetry, the shared store, and the change stream.
-    scopes: new Scopes((state, previous, origin) => {
+    scopes: scopes((state, previous, origin) => {
       const record = recordOf(state);
       // Learning a first token invalidates nothing; every later change does.
-      monitor.record(origin !== 'store' && (previous !== undefined || origin !== 'response') ? 'invalidations' : undefined, () => ({
+      core.record(origin !== 'store' && (previous !== undefined || origin !== 'response') ? 'invalidations' : undefined, () => ({
         type: 'version',
         scope: state.scope,
         version: state.token,
@@ -267,7 +268,7 @@ export function createClient(options: ClientOptions = {}): Client {
   };
   // After this call returns, so listeners subscribed right after createClient hear what the
   // store reports as it attaches (an unavailable IndexedDB, say), not `onEvent` alone.
-  queueMicrotask(() => store.attach?.((event) => monitor.record(event.type === 'evict' ? 'evictions' : undefined, () => event)));
+  queueMicrotask(() => store.attach?.((event) => core.record(event.type === 'evict' ? 'evictions' : undefined, () => event)));
   // Entries are judged against their scope's mark, so persisted marks load before the first read.
   core.ready = (async () => {
     for (const record of (await store.loadScopes?.()) ?? []) core.scopes.restore(record, 'store');
@@ -334,7 +335,7 @@ export function createClient(options: ClientOptions = {}): Client {
       const state = core.scopes.get(core.namespace, scope);
       const fns = core.overlays.get(state) ?? new Set();
       core.overlays.set(state, fns.add(transform));
-      const changed = () => monitor.record(undefined, () => ({ type: 'overlay', scope }));
+      const changed = () => core.record(undefined, () => ({ type: 'overlay', scope }));
       changed();
       return () => {
         if (!fns.delete(transform)) return;

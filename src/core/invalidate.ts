@@ -61,14 +61,14 @@ export async function drop(core: Core, selection: UrlSelection, origin: 'local' 
   if (origin !== 'remote') core.changed({ kind: 'drop', ...selection });
   const keys = await core.store.keys({ namespace: selection.namespace, where: (e) => test(e.url) });
   await core.store.delete(keys);
-  core.monitor.record(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
+  core.record(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
 }
 
 /** Logout: every entry of the namespace (or all) goes, and nothing in flight for it is stored or copied back. */
 export async function clear(core: Core, namespace: string | undefined, origin: 'local' | 'remote'): Promise<void> {
   const all = () => true;
   detach(core, namespace, all);
-  core.monitor.record(undefined, () => ({ type: 'clear', namespace, origin }));
+  core.record(undefined, () => ({ type: 'clear', namespace, origin }));
   if (origin === 'local') core.changed(namespace === undefined ? { kind: 'clear' } : { kind: 'clear', namespace });
   core.clearing.push(namespace);
   try {

@@ -1,9 +1,9 @@
 import type { CacheEntry } from '../types.js';
 import { variantKey, varyNames } from './cacheKey.js';
 import { freshness } from './cacheControl.js';
-import { type Core, type Shared, scopeOf } from './context.js';
-import { condition, servableOnError } from './entry.js';
-import { type NostaleError, httpError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
+import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
+import { servableOnError } from './entry.js';
+import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import type { Target } from './routes.js';
 import { jsonOrText, textOf, wait } from './util.js';
 
@@ -36,7 +36,8 @@ export function fetchShared(core: Core, req: ReadRequest, key: string, known: bo
   // Header names lowercased and sorted here too: not every Headers implementation does it.
   const id = known ? key : `${key}${JSON.stringify([...req.headers].map(([n, v]) => `${n.toLowerCase()}:${v}`).sort())}`;
   let shared = core.inflight.get(id);
-  if (!shared) {
+  // A detached request is answered to those already waiting, never to later callers.
+  if (!shared || shared.detached) {
     const started: Shared = (shared = {
       controller: new AbortController(),
       waiters: 0,
@@ -45,7 +46,9 @@ export function fetchShared(core: Core, req: ReadRequest, key: string, known: bo
       // Sent for a user being logged out: answered, never stored.
       detached: core.clearing.some((ns) => ns === undefined || ns === target.namespace),
     } as Shared);
+    core.pending.add(started);
     started.promise = fromNetwork(core, req, validator, started).finally(() => {
+      core.pending.delete(started);
       if (core.inflight.get(id) === started) core.inflight.delete(id);
     });
     core.inflight.set(id, started);
@@ -74,14 +77,14 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const scope = scopeOf(core, target);
     const markAtSend = scope?.mark;
     // A validator of an older mark would let a 304 revive what the scope change retired.
-    if (validator && condition(validator, scopeOf(core, validator), core.now()) === 'dead') validator = undefined;
+    if (validator && conditionOf(core, validator) === 'dead') validator = undefined;
     const headers = new Headers(req.headers);
     const etag = validator?.headers.etag;
     const lastModified = validator?.headers['last-modified'];
     if (etag) headers.set('if-none-match', etag);
     else if (lastModified) headers.set('if-modified-since', lastModified);
     if (etag || lastModified) {
-      core.monitor.record('revalidations', () => ({
+      core.record('revalidations', () => ({
         type: 'revalidate',
         key: validator!.key,
         url: target.url,
@@ -92,6 +95,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const requestTime = core.now();
     let response: Response;
     let body: string | ArrayBuffer;
+    let data: unknown;
     const responseHeaders: Record<string, string> = {};
     try {
       response = await core.fetch(target.href, {
@@ -106,11 +110,18 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       const type = responseHeaders['content-type'];
       // A body that breaks off mid-way is a network failure, not a short answer.
       body = type === undefined || textual.test(type) ? await response.text() : await response.arrayBuffer();
+      // Decoded before it is stored: a body `get` cannot decode must never replace a good entry.
+      if (response.ok && req.as === 'json') {
+        const text = textOf(body);
+        try {
+          data = text ? JSON.parse(text) : undefined;
+        } catch (cause) {
+          throw parseError(target.href, text, cause);
+        }
+      }
     } catch (cause) {
       if (signal.aborted) throw signal.reason;
-      const failed = fallback(core, req, validator, networkError(target.href, cause));
-      if (failed) return failed;
-      throw networkError(target.href, cause);
+      return staleOr(core, req, validator, isNostaleError(cause) ? cause : networkError(target.href, cause));
     }
     const responseTime = core.now();
     const { status } = response;
@@ -121,25 +132,12 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     }
     const notModified = status === 304 && validator !== undefined;
     if (!response.ok && !notModified) {
-      // A 304 we did not ask for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
-      if (validator && status >= 500) {
-        const stale = fallback(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
-        if (stale) return stale;
+      if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
+        return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
-      // Errors are answered, never stored: the previous good entry stays where it is.
+      // Errors are answered, never stored: the previous good entry stays where it is. A 304 we
+      // did not ask for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
       return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
-    }
-    let data: unknown;
-    if (!notModified && req.as === 'json') {
-      const text = textOf(body);
-      try {
-        data = text ? JSON.parse(text) : undefined;
-      } catch (cause) {
-        const error = parseError(target.href, text, cause);
-        const stale = fallback(core, req, validator, error);
-        if (stale) return stale;
-        throw error;
-      }
     }
     const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
@@ -169,7 +167,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (notModified) {
       entry.data = validator!.data;
       revalidated.add(entry);
-      core.monitor.record('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
+      core.record('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
     } else if (data !== undefined) entry.data = data;
     if (!req.persist || target.route?.persist === false) entry.memoryOnly = true;
     if (!storable) void core.store.delete([entry.key]);
@@ -179,12 +177,12 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
   }
 }
 
-/** Serves `validator` in place of a failed revalidation when stale-if-error allows it; reports either way. */
-function fallback(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry | undefined {
+/** Serves `validator` in place of a failed revalidation when stale-if-error allows it, else throws `error`; reports either way. */
+function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry {
   const { url, scope } = req.target;
-  core.monitor.record('errors', () => ({ type: 'error', url, error }));
-  if (!validator || !servableOnError(validator, scopeOf(core, validator), core.now())) return undefined;
-  core.monitor.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
+  core.record('errors', () => ({ type: 'error', url, error }));
+  if (!validator || !servableOnError(validator, scopeOf(core, validator), core.now())) throw error;
+  core.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
   return validator;
 }
 
@@ -194,7 +192,7 @@ function fallback(core: Core, req: ReadRequest, validator: CacheEntry | undefine
  */
 export function save(core: Core, entry: CacheEntry, primary: string): void {
   void core.store.set(entry.vary ? [{ ...entry, key: primary, body: '', size: 0, data: undefined }, entry] : [entry]);
-  core.monitor.record(undefined, () => ({
+  core.record(undefined, () => ({
     type: 'store',
     key: entry.key,
     url: entry.url,

@@ -1,6 +1,6 @@
 import type { CacheEntry, MaybePromise } from '../types.js';
 import { variantKey } from './cacheKey.js';
-import { type Core, type Lookup, scopeOf } from './context.js';
+import { type Core, conditionOf, type Pending } from './context.js';
 import { condition } from './entry.js';
 import { httpError, parseError } from './errors.js';
 import { fetchShared, type ReadRequest, revalidated } from './network.js';
@@ -92,8 +92,8 @@ export interface GetOptions {
 export async function get<T>(core: Core, url: string, opts: GetOptions): Promise<T> {
   const target = core.routing.resolve(url, core.namespace, opts.scope);
   const found = core.loaded && core.enabled && !opts.cache ? core.store.get(target.primary) : undefined;
-  if (found && !(found instanceof Promise) && !found.vary && condition(found, scopeOf(core, found), core.now()) === 'fresh') {
-    core.monitor.record('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
+  if (found && !(found instanceof Promise) && !found.vary && conditionOf(core, found) === 'fresh') {
+    core.record('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
     return view(core, found, opts.as) as T;
   }
   const as = opts.as ?? 'json';
@@ -127,13 +127,13 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
     known = !!entry || key !== primary;
   }
   const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
-  const state = entry && condition(entry, scopeOf(core, entry), core.now());
+  const state = entry && conditionOf(core, entry);
   if (entry && state !== 'dead' && ((state === 'fresh' && mode !== 'no-cache') || mode === 'force-cache')) {
-    core.monitor.record('hits', event('hit'));
+    core.record('hits', event('hit'));
     return entry;
   }
   if (entry && state === 'stale' && mode !== 'no-cache') {
-    core.monitor.record('staleHits', event('stale'));
+    core.record('staleHits', event('stale'));
     fetchShared(core, { ...req, signal: undefined, timeout: undefined }, key, known, entry).catch(() => undefined);
     return entry;
   }
@@ -142,16 +142,16 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
   if (scope && target.versionUrl) core.versionUrls.set(scope, target.versionUrl);
   if (validator && scope && target.versionUrl) {
     if ((await checkScope(core, scope, target.versionUrl)) && condition(validator, scope, core.now()) !== 'dead') {
-      core.monitor.record('hits', event('hit'));
+      core.record('hits', event('hit'));
       return validator;
     }
   }
   if (!core.enabled) return fetchShared(core, req, key, known);
-  if (!validator) core.monitor.record('misses', event('miss'));
+  if (!validator) core.record('misses', event('miss'));
   const answer = await fetchShared(core, req, key, known, validator);
   // A revalidation counts once its answer says what it was: a 304 is a hit.
   if (validator && answer !== validator)
-    core.monitor.record(revalidated.has(answer) ? 'hits' : 'misses', event(revalidated.has(answer) ? 'hit' : 'miss'));
+    core.record(revalidated.has(answer) ? 'hits' : 'misses', event(revalidated.has(answer) ? 'hit' : 'miss'));
   return answer;
 }
 
@@ -169,15 +169,15 @@ async function lookup(
   if (!core.loaded) await core.ready;
   const answer = found ?? core.store.get(key);
   if (!(answer instanceof Promise)) return answer;
-  const pending: Lookup = { url: target.url, namespace: target.namespace };
-  core.lookups.add(pending);
+  const pending: Pending = { url: target.url, namespace: target.namespace };
+  core.pending.add(pending);
   try {
     const entry = await answer;
-    if (!pending.dead || !entry) return entry;
+    if (!pending.detached || !entry) return entry;
     await core.store.delete([key]);
     return undefined;
   } finally {
-    core.lookups.delete(pending);
+    core.pending.delete(pending);
   }
 }
 
@@ -202,7 +202,7 @@ export function view(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unkn
         data = fn(data, answer.url);
       } catch (error) {
         // One broken layer must not fail every read of the scope: it is skipped and reported.
-        core.monitor.record('errors', () => ({ type: 'error', url: answer.url, error: error as Error }));
+        core.record('errors', () => ({ type: 'error', url: answer.url, error: error as Error }));
       }
     }
   }

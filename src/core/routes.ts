@@ -83,34 +83,18 @@ export interface Target {
 interface Compiled {
   route: Route;
   test: (url: URL) => Record<string, string> | null;
-  /** Captures of a scope name, for string scopes with `{name}` placeholders. */
-  scopeTest?: (scope: string) => Record<string, string> | null;
 }
 
 /** Resolves URLs to targets for one base, memoised per namespace so the hot path skips URL parsing. */
 export function routing(routes: readonly Route[], base: string) {
   const compiled: Compiled[] = routes.map((route) => {
     const { match, scope } = route;
-    const scopeRe =
-      typeof scope === 'string' &&
-      new RegExp(
-        `^${scope
-          .split(/(\{\w+\})/)
-          .map((p, i) => (i % 2 ? `(?<${p.slice(1, -1)}>.+?)` : escapeRegExp(p)))
-          .join('')}$`,
-      );
     return {
       route,
       test:
         typeof match === 'string'
           ? compilePattern(match)
           : (url: URL) => ((match instanceof RegExp ? match.test(url.href) : match(url)) ? {} : null),
-      scopeTest: scopeRe
-        ? (s: string) => {
-            const m = scopeRe.exec(s);
-            return m ? { ...m.groups } : null;
-          }
-        : undefined,
     };
   });
   let memo = new Map<string, Target>();
@@ -141,11 +125,13 @@ export function routing(routes: readonly Route[], base: string) {
       memo.set(raw, target);
       return target;
     },
-    /** The version endpoint a route declares for `scope`, found from the scope's name alone. */
+    /** The version endpoint a route declares for `scope`, found from a string scope's `{name}` template alone. */
     versionUrlOf(scope: string): string | undefined {
-      for (const { route, scopeTest } of compiled) {
-        const params = route.versionUrl && scopeTest?.(scope);
-        if (params) return normalizeUrl(fill(route.versionUrl!, params), base);
+      for (const { scope: template, versionUrl } of routes) {
+        if (typeof template !== 'string' || !versionUrl) continue;
+        const re = `^${template.replace(/\{(\w+)\}|[^{]+|\{/g, (part, name?: string) => (name ? `(?<${name}>.+?)` : escapeRegExp(part)))}$`;
+        const m = new RegExp(re).exec(scope);
+        if (m) return normalizeUrl(fill(versionUrl, { ...m.groups }), base);
       }
       return undefined;
     },

@@ -37,92 +37,85 @@ export type ScopeOrigin = 'response' | 'endpoint' | 'mutation' | 'local' | 'remo
 export const recordOf = ({ namespace, scope, token, mark, local }: ScopeState): ScopeRecord => ({ namespace, scope, token, mark, local });
 
 /** Scope states per namespace. Every operation is O(1); nothing here scans entries. */
-export class Scopes {
-  private readonly byNamespace = new Map<string, Map<string, ScopeState>>();
+export function scopes(onChange: (state: ScopeState, previous: string | undefined, origin: ScopeOrigin) => void) {
+  const byNamespace = new Map<string, Map<string, ScopeState>>();
 
-  constructor(private readonly onChange: (state: ScopeState, previous: string | undefined, origin: ScopeOrigin) => void) {}
-
-  get(namespace: string, scope: string): ScopeState {
-    let scopes = this.byNamespace.get(namespace);
-    if (!scopes) this.byNamespace.set(namespace, (scopes = new Map()));
-    let state = scopes.get(scope);
-    if (!state) scopes.set(scope, (state = { namespace, scope, mark: newMark(), local: false, verifiedAt: 0 }));
+  function get(namespace: string, scope: string): ScopeState {
+    let states = byNamespace.get(namespace);
+    if (!states) byNamespace.set(namespace, (states = new Map()));
+    let state = states.get(scope);
+    if (!state) states.set(scope, (state = { namespace, scope, mark: newMark(), local: false, verifiedAt: 0 }));
     return state;
-  }
-
-  all(namespace: string): ScopeState[] {
-    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
-  }
-
-  /** Replaces what we know with a record from storage or another tab. */
-  restore(record: ScopeRecord, origin: ScopeOrigin): void {
-    const state = this.get(record.namespace, record.scope);
-    const previous = state.token;
-    if (state.mark === record.mark) return;
-    Object.assign(state, { token: record.token, mark: record.mark, local: record.local, verifiedAt: 0 });
-    // The record's own numeric token is the reference from now on, even if lower: it won elsewhere.
-    if (record.token !== undefined && numeric.test(record.token)) state.high = BigInt(record.token);
-    this.onChange(state, previous, origin);
-  }
-
-  /** Local invalidation: every entry of the scope becomes stale. */
-  bump(state: ScopeState, origin: ScopeOrigin): void {
-    state.mark = newMark();
-    state.local = true;
-    state.verifiedAt = 0;
-    this.onChange(state, state.token, origin);
   }
 
   /**
    * Order of `token` against what the scope knows: 0 same, 1 newer, -1 older, NaN unknown. A
    * numeric token is measured against the greatest numeric token seen, whatever came since.
    */
-  order(state: ScopeState, token: string | undefined): number {
+  function order(state: ScopeState, token: string | undefined): number {
     if (token === state.token) return 0;
     if (token === undefined) return NaN;
     if (state.high !== undefined && numeric.test(token)) return BigInt(token) > state.high ? 1 : -1;
     return state.token === undefined ? NaN : compareTokens(token, state.token);
   }
 
-  /**
-   * Learns a token from a mutation answer or a version endpoint, which speak for the present:
-   * adopted unless it is numerically older than what we know.
-   */
-  learn(state: ScopeState, token: string, origin: ScopeOrigin): boolean {
+  /** A new mark (and token), reported: every entry of the scope is now stale. */
+  function move(state: ScopeState, token: string | undefined, local: boolean, origin: ScopeOrigin, mark = newMark()) {
     const previous = state.token;
-    const order = this.order(state, token);
-    if (order <= 0) return false;
-    state.token = token;
-    if (numeric.test(token)) state.high = BigInt(token);
-    state.mark = newMark();
-    state.local = false;
-    state.verifiedAt = 0;
-    this.onChange(state, previous, origin);
-    return true;
+    Object.assign(state, { token, mark, local, verifiedAt: 0 });
+    if (token !== undefined && numeric.test(token)) state.high = BigInt(token);
+    onChange(state, previous, origin);
   }
 
   /**
-   * Judges a read response sent while the scope had `markAtSend`.
-   * - `current`: consistent with what we know; store it under the current mark.
-   * - `adopted`: it carries a newer token, now the scope's; store it under the new mark.
-   * - `late`: it may predate something we already know (an older token, or a change made while
-   *   it was in flight); neither store it nor serve it.
+   * Learns a token from a mutation answer or a version endpoint, which speak for the present:
+   * adopted unless it is not newer than what we know.
    */
-  judge(state: ScopeState, markAtSend: string, token: string | undefined): Verdict {
-    const order = this.order(state, token);
-    if (order > 0) {
-      this.learn(state, token!, 'response');
-      return 'adopted';
-    }
-    if (order < 0) return 'late';
-    if (state.mark === markAtSend) {
-      if (order === 0 || token === undefined) return 'current';
-      // A different token on a request sent after everything we know: every change counts.
-      this.learn(state, token, 'response');
-      return 'adopted';
-    }
-    // The scope changed in flight. Same token, and no local invalidation since we learned it:
-    // the server answered from the version we now hold.
-    return order === 0 && !state.local && token !== undefined ? 'current' : 'late';
+  function learn(state: ScopeState, token: string, origin: ScopeOrigin): boolean {
+    if (order(state, token) <= 0) return false;
+    move(state, token, false, origin);
+    return true;
   }
+
+  return {
+    get,
+    order,
+    learn,
+    all: (namespace: string): ScopeState[] => [...(byNamespace.get(namespace)?.values() ?? [])],
+
+    /** Replaces what we know with a record from storage or another tab. */
+    restore(record: ScopeRecord, origin: ScopeOrigin): void {
+      const state = get(record.namespace, record.scope);
+      if (state.mark === record.mark) return;
+      // The record's own numeric token is the reference from now on, even if lower: it won elsewhere.
+      state.high = undefined;
+      move(state, record.token, record.local, origin, record.mark);
+    },
+
+    /** Local invalidation: every entry of the scope becomes stale. */
+    bump: (state: ScopeState, origin: ScopeOrigin): void => move(state, state.token, true, origin),
+
+    /**
+     * Judges a read response sent while the scope had `markAtSend`.
+     * - `current`: consistent with what we know; store it under the current mark.
+     * - `adopted`: it carries a newer token, now the scope's; store it under the new mark.
+     * - `late`: it may predate something we already know (an older token, or a change made while
+     *   it was in flight); neither store it nor serve it.
+     */
+    judge(state: ScopeState, markAtSend: string, token: string | undefined): Verdict {
+      const o = order(state, token);
+      if (o < 0) return 'late';
+      if (state.mark === markAtSend || o > 0) {
+        if (o === 0 || token === undefined) return 'current';
+        // Newer, or a different token on a request sent after everything we know: every change counts.
+        move(state, token, false, 'response');
+        return 'adopted';
+      }
+      // The scope changed in flight. Same token, and no local invalidation since we learned it:
+      // the server answered from the version we now hold.
+      return o === 0 && !state.local && token !== undefined ? 'current' : 'late';
+    },
+  };
 }
+
+export type Scopes = ReturnType<typeof scopes>;

@@ -65,7 +65,6 @@ export interface WaitOptions {
  */
 export function wait<T>(work: T | Promise<T>, { signal, ms, timedOut, left }: WaitOptions): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -76,18 +75,9 @@ export function wait<T>(work: T | Promise<T>, { signal, ms, timedOut, left }: Wa
       reject(reason);
     };
     const onAbort = () => give(signal!.reason);
+    const timer = ms ? setTimeout(() => give(timedOut?.()), ms) : undefined;
     if (signal?.aborted) return give(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (ms) timer = setTimeout(() => give(timedOut?.()), ms);
-    Promise.resolve(work).then(
-      (value) => {
-        done();
-        resolve(value);
-      },
-      (error: unknown) => {
-        done();
-        reject(error);
-      },
-    );
+    Promise.resolve(work).then(resolve, reject).finally(done);
   });
 }

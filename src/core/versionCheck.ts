@@ -14,7 +14,7 @@ export function checkScope(core: Core, scope: ScopeState, versionUrl: string): P
 
 async function ask(core: Core, scope: ScopeState, versionUrl: string): Promise<boolean> {
   const markAtSend = scope.mark;
-  core.monitor.record('revalidations', () => ({
+  core.record('revalidations', () => ({
     type: 'revalidate',
     key: versionUrl,
     url: versionUrl,
@@ -35,7 +35,7 @@ async function ask(core: Core, scope: ScopeState, versionUrl: string): Promise<b
     if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
     token = String(version);
   } catch (error) {
-    core.monitor.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
+    core.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
     return false;
   }
   // Something changed while we asked: the answer proves nothing about the entries we hold.
