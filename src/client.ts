@@ -1,6 +1,6 @@
 import type { Core } from './core/context.js';
 import { type CacheEventListener, emitter } from './core/emitter.js';
-import { usageError } from './core/errors.js';
+import { NostaleError } from './core/errors.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
 import { type GetOptions, get, read } from './core/read.js';
 import { type Route, routing } from './core/routes.js';
@@ -237,7 +237,7 @@ export function createClient(options: ClientOptions = {}): Client {
     monitor,
     record: monitor.record,
     changed: changes.emit,
-    warn: (code, message) => warned(code, () => core.record(undefined, () => ({ type: 'warning', code, message: message() }))),
+    warn: (code, message) => warned(code, () => core.record(undefined, () => ({ type: 'warning', code, message }))),
     namespace: options.namespace ?? '',
     loaded: !store.loadScopes,
     ready: Promise.resolve(),
@@ -313,7 +313,7 @@ export function createClient(options: ClientOptions = {}): Client {
     checkVersion(scope) {
       const state = core.scopes.get(core.namespace, scope);
       const url = core.versionUrls.get(state) ?? core.routing.versionUrlOf(scope);
-      return url ? checkScope(core, state, url) : Promise.reject(usageError(`No versionUrl known for scope "${scope}"`));
+      return url ? checkScope(core, state, url) : Promise.reject(new NostaleError(`No versionUrl known for scope "${scope}"`, { url: '' }));
     },
 
     setVersion: (scope, token) => core.scopes.learn(core.scopes.get(core.namespace, scope), token, 'mutation'),
@@ -343,9 +343,7 @@ export function createClient(options: ClientOptions = {}): Client {
         changed();
       };
     },
-    get ready() {
-      return core.ready;
-    },
+    ready: core.ready,
 
     apply(change) {
       // Drops from the whole store, not memory only: an answer this tab stored after the other

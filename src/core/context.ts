@@ -42,7 +42,8 @@ export interface Core {
   record: Emitter['record'];
   /** Local changes, for `onChange` (other tabs, subpaths). */
   changed: (change: Change) => void;
-  warn: (code: string, message: () => string) => void;
+  /** Reports a warning once per code. */
+  warn: (code: string, message: string) => void;
   namespace: string;
   loaded: boolean;
   ready: Promise<void>;

@@ -77,5 +77,3 @@ export const timeoutError = (url: string, timeout: number): TimeoutError =>
   new TimeoutError(`Timed out after ${timeout} ms${url && `: ${url}`}`, { url, timeout });
 export const parseError = (url: string, text: string, cause?: unknown): ParseError =>
   new ParseError(`Malformed body: ${url}`, { url, text }, { cause });
-/** Misuse of the API (e.g. a scope with no known version endpoint). */
-export const usageError = (message: string, url = ''): NostaleError => new NostaleError(message, { url });

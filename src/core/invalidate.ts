@@ -69,7 +69,7 @@ export async function clear(core: Core, namespace: string | undefined, origin: '
   const all = () => true;
   detach(core, namespace, all);
   core.record(undefined, () => ({ type: 'clear', namespace, origin }));
-  if (origin === 'local') core.changed(namespace === undefined ? { kind: 'clear' } : { kind: 'clear', namespace });
+  if (origin === 'local') core.changed({ kind: 'clear', namespace });
   core.clearing.push(namespace);
   try {
     await core.store.clear(namespace === undefined ? undefined : { namespace });

@@ -128,7 +128,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const token = responseHeaders[core.versionHeader];
     if (scope && token === undefined && status < 400) {
       // The usual cause is a CORS response that does not expose the header.
-      core.warn('missing-version-header', () => `No ${core.versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
+      core.warn('missing-version-header', `No ${core.versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
     }
     const notModified = status === 304 && validator !== undefined;
     if (!response.ok && !notModified) {

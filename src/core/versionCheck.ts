@@ -1,6 +1,7 @@
 import type { Core } from './context.js';
 import { httpError, parseError } from './errors.js';
 import type { ScopeState } from './scopes.js';
+import { jsonOrText } from './util.js';
 
 /** Asks the scope's version endpoint; concurrent checks of one scope share one request. True when unchanged. */
 export function checkScope(core: Core, scope: ScopeState, versionUrl: string): Promise<boolean> {
@@ -26,12 +27,7 @@ async function ask(core: Core, scope: ScopeState, versionUrl: string): Promise<b
     const response = await core.fetch(versionUrl, { cache: 'no-store' });
     if (!response.ok) throw httpError(response.status, versionUrl, undefined);
     const text = await response.text();
-    let version: unknown;
-    try {
-      version = (JSON.parse(text) as { version?: unknown } | null)?.version;
-    } catch (cause) {
-      throw parseError(versionUrl, text, cause);
-    }
+    const version = (jsonOrText(text) as { version?: unknown } | undefined)?.version;
     if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
     token = String(version);
   } catch (error) {
