@@ -88,7 +88,7 @@ interface Compiled {
 /** Resolves URLs to targets for one base, memoised per namespace so the hot path skips URL parsing. */
 export function routing(routes: readonly Route[], base: string) {
   const compiled: Compiled[] = routes.map((route) => {
-    const { match, scope } = route;
+    const { match } = route;
     return {
       route,
       test:

@@ -9,6 +9,7 @@ import {
   type ClientOptions,
   createClient,
   HttpError,
+  isNostaleError,
   MemoryStore,
   NetworkError,
   ParseError,
@@ -475,5 +476,16 @@ describe('12. smaller promises', () => {
     client.subscribe((e) => seen.push(e));
     await settle();
     expect(seen).toEqual([{ type: 'warning', code: 'idb-unavailable', message: 'no IndexedDB' }]);
+  });
+
+  it('isNostaleError recognises errors of another copy of the bundle, where instanceof cannot', async () => {
+    const other = (await import(
+      /* @vite-ignore */ `../../src/core/errors.js?copy=${Date.now()}`
+    )) as typeof import('../../src/core/errors.js');
+    const foreign = other.httpError(500, 'http://api.test/a', null);
+    expect(foreign).not.toBeInstanceOf(HttpError);
+    expect(isNostaleError(foreign)).toBe(true);
+    expect(isNostaleError(new Error('plain'))).toBe(false);
+    expect(isNostaleError({ name: 'HttpError' })).toBe(false);
   });
 });
