@@ -25,7 +25,6 @@ const URLS = ['/a', '/b', '/n'] as const;
 const HOT = fc.constantFrom('/a', '/n', '/a', '/n', '/b');
 /** Mostly one tenant, so that concurrent reads share requests; sometimes another, so that they must not. */
 const TENANT = fc.constantFrom('t1', 't1', 't1', 't2');
-const TENANTS = ['t1', 't2'] as const;
 /** `/a` and `/b` share the scope `cal`; `/n` has none (URL invalidation only). */
 const scoped = (url: string) => url !== '/n';
 
