@@ -38,6 +38,9 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'happy-dom',
           setupFiles: ['test/unit/setup.ts'],
+          // The FullCalendar and property tests take 1-2 s alone and 5-6 s on a loaded 2-core
+          // runner (main too, measured): vitest's 5 s default made them fail by the machine's mood.
+          testTimeout: 20_000,
         },
       },
       {

@@ -6,6 +6,7 @@
  * members used, so one build serves FullCalendar 6 and any later version keeping those members.
  */
 import type { Client, GetOptions } from './client.js';
+import { isNostaleError, NostaleError, parseError } from './core/errors.js';
 import { listOf, removeItem, withMutations, type ListOptions } from './mutate.js';
 
 /** The range FullCalendar asks a function source for: the whole visible range (six weeks in month view). */
@@ -221,7 +222,7 @@ export function calendarSource<T = EventInputLike>(client: Client, options: Cale
       client.get<unknown>(options.url(range), get).then(
         (data) => {
           const items = listOf(data, options.key);
-          if (!items) return failure(new TypeError(`Feed is not a list: ${options.url(range)}`));
+          if (!items) return failure(parseError(options.url(range), JSON.stringify(data) ?? ''));
           let events = options.map ? items.map((item) => options.map!(item as T)) : (items as EventInputLike[]);
           const paintFirst = typeof document !== 'undefined' && (mode === 'auto' ? events.length >= threshold : mode);
           if (paintFirst) events = events.map(withHideClass);
@@ -233,7 +234,8 @@ export function calendarSource<T = EventInputLike>(client: Client, options: Cale
           }
           success(events);
         },
-        (error: unknown) => failure(error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) =>
+          failure(isNostaleError(error) || error instanceof Error ? error : new NostaleError(String(error), { url: options.url(range) })),
       );
     },
   };

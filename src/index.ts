@@ -1,6 +1,6 @@
 export { createClient } from './client.js';
 export type { Client, ClientOptions, GetOptions, InvalidateTarget, Route } from './client.js';
 export { MemoryStore, type MemoryStoreOptions } from './memoryStore.js';
-export { HttpError, NetworkError, NostaleError, ParseError, StaleVersionError, TimeoutError } from './errors.js';
+export { HttpError, isNostaleError, NetworkError, NostaleError, ParseError, StaleVersionError, TimeoutError } from './core/errors.js';
 export type { CacheEntry, CacheEvent, CacheStats, Change, EntryFilter, MaybePromise, ScopeRecord, Store, UrlSelection } from './types.js';
-export type { CacheEventListener } from './monitor.js';
+export type { CacheEventListener } from './core/emitter.js';

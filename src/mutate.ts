@@ -6,7 +6,8 @@
  * served again) or rolls back exactly its own layer. Nothing here scans cached entries.
  */
 import type { Client } from './client.js';
-import { HttpError, NostaleError, TimeoutError } from './errors.js';
+import { httpError, NostaleError, timeoutError } from './core/errors.js';
+import { jsonOrText, notify, wait } from './core/util.js';
 
 /** A transform over decoded data, as `client.overlay` takes it. */
 export type Transform = (data: unknown, url: string) => unknown;
@@ -84,7 +85,15 @@ export interface Mutate {
 }
 
 export interface MutationsOptions {
-  /** Response header carrying the scope's new version. Default `X-Cache-Version`, like the client's. */
+  /**
+   * Response header carrying the scope's new version.
+   *
+   * @default the client's `versionHeader`
+   * @example
+   * ```ts
+   * withMutations(client, { versionHeader: 'X-Revision' });
+   * ```
+   */
   versionHeader?: string;
   /** Default `timeout` of every mutation, in ms. Default 30 000, so none stays pending forever; 0 disables. */
   timeout?: number;
@@ -124,15 +133,16 @@ export class MutationError extends NostaleError {
 export function withMutations<C extends Client>(client: C, options: MutationsOptions = {}): C & { mutate: Mutate } {
   const augmented = client as C & { mutate?: Mutate };
   if (augmented.mutate) return augmented as C & { mutate: Mutate };
-  const header = (options.versionHeader ?? 'x-cache-version').toLowerCase();
+  const header = (options.versionHeader ?? client.versionHeader ?? 'x-cache-version').toLowerCase();
   const shared = new Map<string, Promise<MutationResult>>();
   const pending = new Map<number, PendingMutation>();
   const listeners = new Set<(event: MutationEvent) => void>();
   let sequence = 0;
 
   const emit = (event: MutationEvent, own?: (outcome: MutationOutcome) => void) => {
-    for (const listener of listeners) call(listener, event);
-    if (own && event.type !== 'pending') call(own, event);
+    // A failing listener must not leave the mutation unsettled for the others.
+    notify(listeners, event);
+    if (own && event.type !== 'pending') notify([own], event);
   };
 
   const tokenOf = (scope: string) => client.scopes().find((s) => s.scope === scope)?.token;
@@ -173,10 +183,12 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     const before = tokenOf(scope);
     const timeout = opts.timeout ?? options.timeout ?? 30_000;
     const controller = new AbortController();
-    const timer =
-      timeout > 0
-        ? setTimeout(() => controller.abort(new TimeoutError(`Mutation timed out after ${timeout} ms`, { url, timeout })), timeout)
-        : undefined;
+    const guard = {
+      signal: controller.signal,
+      ms: timeout > 0 ? timeout : undefined,
+      timedOut: () => timeoutError(url, timeout),
+      left: (reason: unknown) => controller.abort(reason),
+    };
 
     const fail = (reason: MutationError['reason'], cause: unknown, status?: number): never => {
       release();
@@ -194,26 +206,17 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     let response: Response;
     let data: unknown;
     try {
-      response = await abortable(
-        typeof request === 'function' ? request(controller.signal) : send(request, controller.signal),
-        controller.signal,
-      );
-      data = await abortable(readData(response), controller.signal);
+      // The timeout holds even when the request function ignores the signal.
+      response = await wait(typeof request === 'function' ? request(controller.signal) : send(request, controller.signal), guard);
+      data = jsonOrText(await wait(response.text(), guard));
     } catch (cause) {
-      clearTimeout(timer);
-      if (cause instanceof TimeoutError) return fail('timeout', cause);
+      if ((cause as Error | undefined)?.name === 'TimeoutError') return fail('timeout', cause);
       return fail(globalThis.navigator?.onLine === false ? 'offline' : 'network', cause);
     }
-    clearTimeout(timer);
 
     const notFound = response.status === 404 && (opts.treatNotFoundAsSuccess ?? isDelete);
     if (!response.ok && !notFound) {
-      const cause = new HttpError(`HTTP ${response.status} ${response.statusText}: ${url}`, {
-        status: response.status,
-        statusText: response.statusText,
-        url,
-        body: data,
-      });
+      const cause = httpError(response.status, url, data);
       return fail('http', cause, response.status);
     }
 
@@ -284,36 +287,6 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     return () => listeners.delete(listener);
   };
   return Object.assign(augmented, { mutate });
-}
-
-function call<E>(listener: (event: E) => void, event: E) {
-  try {
-    listener(event);
-  } catch {
-    // A failing listener must not leave the mutation unsettled for the others.
-  }
-}
-
-/** Rejects as soon as the signal aborts, even when the request function ignores it. */
-function abortable<T>(work: T | Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(work)
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-async function readData(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { Client } from './client.js';
-import { compareTokens } from './scopes.js';
+import { compareTokens } from './core/scopes.js';
+import { once } from './core/util.js';
 import type { Change, ScopeRecord } from './types.js';
 
 /**
@@ -94,12 +95,9 @@ const MAX_SEEN = 5000;
  * invalidation when it made its record. The redo wins everywhere and is never redone itself.
  */
 export function syncTabs(client: Client, options: SyncOptions = {}): () => void {
-  const warned = new Set<SyncWarning['code']>();
-  const warn = (code: SyncWarning['code'], message: string) => {
-    if (warned.has(code)) return;
-    warned.add(code);
-    (options.onWarning ?? ((w: SyncWarning) => console.warn(`nostale/sync: ${w.message}`)))({ code, message });
-  };
+  const warned = once();
+  const warn = (code: SyncWarning['code'], message: string) =>
+    warned(code, () => (options.onWarning ?? ((w: SyncWarning) => console.warn(`nostale/sync: ${w.message}`)))({ code, message }));
 
   let channel = options.channel;
   const owned = !channel;
@@ -148,29 +146,18 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
     }
   };
 
-  const unsubscribe = client.subscribe((event) => {
-    // Only what this tab did travels: remote changes came from the channel, and `store` records
-    // were loaded from the shared store, which the other tabs read too.
-    if (event.type === 'version' && event.origin !== 'remote') {
-      const { record } = event;
-      if (event.origin === 'store') {
-        held.set(keyOf(record), { token: record.token });
-        return;
-      }
+  // The change stream carries only what this tab did: changes applied from the channel, and
+  // records loaded from the shared store (which the other tabs read too), are not on it.
+  const unsubscribe = client.onChange((change) => {
+    if (change.kind === 'scope') {
+      const { record } = change;
       const stamp: Stamp = [++clock, from];
       const intent = redoing;
       // A tab's own invalidation, or the one it redoes, is in the record it makes: never redo it.
       if (record.local) see(record, intent ?? `${clock}:${from}`);
       held.set(keyOf(record), { token: record.token, stamp, madeAt: ++tick });
-      post({ protocol: PROTOCOL, from, change: { kind: 'scope', record }, clock, ...(intent && { intent }) });
-    } else if (event.type === 'invalidate' && (event.origin === 'local' || event.origin === 'unsafe-request')) {
-      const { namespace, urls, prefix, pattern } = event;
-      if (urls || prefix !== undefined || pattern !== undefined) {
-        post({ protocol: PROTOCOL, from, change: { kind: 'drop', namespace, urls, prefix, pattern } });
-      }
-    } else if (event.type === 'clear' && event.origin === 'local') {
-      post({ protocol: PROTOCOL, from, change: { kind: 'clear', namespace: event.namespace } });
-    }
+      post({ protocol: PROTOCOL, from, change, clock, ...(intent && { intent }) });
+    } else post({ protocol: PROTOCOL, from, change });
   });
 
   const onMessage = ({ data }: { data: unknown }) => {

@@ -95,7 +95,14 @@ export interface EntryFilter {
 
 /** What a client reports, one event per cache operation. */
 export type CacheEvent =
-  | { type: 'hit' | 'stale' | 'miss'; key: string; url: string; scope?: string }
+  | {
+      type: 'hit' | 'stale' | 'miss';
+      key: string;
+      url: string;
+      scope?: string;
+      /** On `stale` only: the failed revalidation (network, 5xx, undecodable body) it answered in place of, as stale-if-error allows. */
+      error?: Error;
+    }
   | { type: 'revalidate'; key: string; url: string; scope?: string; via: 'conditional' | 'version' }
   | { type: 'not-modified'; key: string; url: string }
   | { type: 'store'; key: string; url: string; scope?: string; size: number; persisted: boolean }
@@ -131,7 +138,7 @@ export type Change = { kind: 'scope'; record: ScopeRecord } | ({ kind: 'drop' } 
 export interface CacheStats {
   /** Reads served fresh from the cache. */
   hits: number;
-  /** Reads served stale while a background revalidation ran. */
+  /** Reads served stale: while a background revalidation ran, or in place of a failed one (stale-if-error). */
   staleHits: number;
   /** Reads that waited on the network (including foreground revalidations). */
   misses: number;

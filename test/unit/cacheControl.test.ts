@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { freshness, parseCacheControl } from '../../src/cacheControl.js';
+import { freshness, parseCacheControl } from '../../src/core/cacheControl.js';
 
 const at = 1_000_000_000_000;
 const fresh = (headers: Record<string, string>, defaultTtl = 0) => freshness(headers, at, at, defaultTtl);
@@ -33,6 +34,53 @@ describe('Cache-Control parsing (RFC 9111 section 5.2)', () => {
       lifetime: 10_000,
       mustRevalidate: false,
     });
+  });
+});
+
+describe('Cache-Control list syntax (RFC 9110 section 5.6.1), fuzzed', () => {
+  const name = fc.constantFrom('no-store', 'no-cache', 'max-age', 'private', 'must-revalidate', 'stale-if-error', 'x-ext');
+  const value = fc.option(
+    fc.oneof(
+      fc.nat({ max: 99999 }).map(String),
+      fc.string({ maxLength: 6 }).map((v) => `"${v.replace(/["\\]/g, '')}"`),
+    ),
+    {
+      nil: undefined,
+    },
+  );
+  const directive = fc.tuple(name, value);
+  /** Separators as senders and Fetch produce them: optional spaces, and empty list elements. */
+  const separator = fc.array(fc.constantFrom(',', ' ', '\t'), { minLength: 0, maxLength: 4 }).map((parts) => `${parts.join('')},`);
+
+  it('empty list elements and spacing never change what a list says', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(directive, separator), { minLength: 1, maxLength: 6 }), separator, (items, lead) => {
+        const text = lead + items.map(([[n, v], sep]) => `${n}${v === undefined ? '' : `=${v}`}${sep}`).join('');
+        const expected = new Map<string, string | true>();
+        for (const [[n, v]] of items) if (!expected.has(n)) expected.set(n, v === undefined ? true : v.replace(/^"(.*)"$/, '$1'));
+        expect(parseCacheControl(text)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('no element, however malformed, hides a later no-store', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 20 }).filter((g) => !g.includes('"')),
+        (garbage) => {
+          expect(parseCacheControl(`${garbage}, no-store`).has('no-store')).toBe(true);
+          expect(fresh({ 'cache-control': `${garbage},,no-store` }).storable).toBe(false);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('ignores the empty elements Fetch makes when it joins an empty header line', () => {
+    expect(fresh({ 'cache-control': ', no-store' }).storable).toBe(false);
+    expect(fresh({ 'cache-control': 'no-cache,,no-store' }).storable).toBe(false);
+    expect(fresh({ 'cache-control': ' , , max-age=60' }).lifetime).toBe(60_000);
   });
 });
 

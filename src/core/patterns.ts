@@ -3,7 +3,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`);
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+export const escapeRegExp = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A route pattern over the URL's path (or its whole href when it names an origin):

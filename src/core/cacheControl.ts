@@ -7,17 +7,19 @@
 /** Directive name (lowercased) to value; `true` for a directive without one. */
 export type Directives = Map<string, string | true>;
 
-const directive = /\s*([^\s=,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?\s*(?:,|$)/gy;
+// One directive per list element: a name, an optional value (quoted strings may hold commas),
+// then anything up to the next comma, which is ignored. Matching anywhere rather than from the
+// start skips empty elements (`", no-store"`, which Fetch makes when it joins an empty header
+// line with another: RFC 9110 5.6.1) and garbage, so one bad element cannot hide a later no-store.
+const directive = /([^\s=,"]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?[^,]*/g;
 
 export function parseCacheControl(value: string | null | undefined): Directives {
   const out: Directives = new Map();
   if (!value) return out;
-  directive.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while (directive.lastIndex < value.length && (match = directive.exec(value))) {
-    const name = match[1]!.toLowerCase();
+  for (const [, rawName, raw] of value.matchAll(directive)) {
+    const name = rawName!.toLowerCase();
     // RFC 9111 4.2.1 lets a cache use the first of duplicated directives.
-    if (!out.has(name)) out.set(name, match[2] === undefined ? true : match[2].trim().replace(/^"(.*)"$/, '$1'));
+    if (!out.has(name)) out.set(name, raw === undefined ? true : raw.trim().replace(/^"(.*)"$/, '$1'));
   }
   return out;
 }

@@ -1,0 +1,120 @@
+import type { UrlSelection } from '../types.js';
+import { normalizeUrl } from './cacheKey.js';
+import { type Core, detach } from './context.js';
+import { globToRegExp } from './patterns.js';
+import type { Target } from './routes.js';
+
+/** What targets an invalidation. `*` in `scope` and `url` matches any run of characters. */
+export interface InvalidateTarget {
+  /**
+   * Makes every entry of the scope stale at once (O(1), however many it holds); `*` matches any run.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * client.invalidate({ scope: 'calendar:alice' });
+   * ```
+   */
+  scope?: string;
+  /**
+   * Drops the entries of this URL (resolved against `baseUrl`), or of every URL a `*` pattern matches.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * client.invalidate({ url: '/api/users/alice/events*' });
+   * ```
+   */
+  url?: string;
+  /**
+   * Drops the entries of every URL starting with this prefix.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * client.invalidate({ prefix: '/api/reports/' });
+   * ```
+   */
+  prefix?: string;
+  /**
+   * Namespace to act in.
+   *
+   * @default the current one
+   * @example
+   * ```ts
+   * client.invalidate({ scope: 'calendar:alice', namespace: 'alice' });
+   * ```
+   */
+  namespace?: string;
+}
+
+/** Which URLs a selection covers. */
+function selects({ urls, prefix, pattern }: UrlSelection): (url: string) => boolean {
+  const re = pattern === undefined ? undefined : globToRegExp(pattern);
+  return (url) => !!(urls?.includes(url) || (prefix !== undefined && url.startsWith(prefix)) || re?.test(url));
+}
+
+/** Drops the selected URLs' entries, and detaches what is in flight for them. */
+export async function drop(core: Core, selection: UrlSelection, origin: 'local' | 'remote' | 'unsafe-request'): Promise<void> {
+  const test = selects(selection);
+  detach(core, selection.namespace, test);
+  if (origin !== 'remote') core.changed({ kind: 'drop', ...selection });
+  const keys = await core.store.keys({ namespace: selection.namespace, where: (e) => test(e.url) });
+  await core.store.delete(keys);
+  core.record(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
+}
+
+/** Logout: every entry of the namespace (or all) goes, and nothing in flight for it is stored or copied back. */
+export async function clear(core: Core, namespace: string | undefined, origin: 'local' | 'remote'): Promise<void> {
+  const all = () => true;
+  detach(core, namespace, all);
+  core.record(undefined, () => ({ type: 'clear', namespace, origin }));
+  if (origin === 'local') core.changed({ kind: 'clear', namespace });
+  core.clearing.push(namespace);
+  try {
+    await core.store.clear(namespace === undefined ? undefined : { namespace });
+  } finally {
+    core.clearing.splice(core.clearing.indexOf(namespace), 1);
+  }
+}
+
+/** A URL or `*` pattern, resolved against the base like requests are. */
+const absolute = (core: Core, url: string) => normalizeUrl(url, core.base).replace(/%2A/gi, '*');
+
+export async function invalidate(core: Core, target: InvalidateTarget): Promise<void> {
+  const ns = target.namespace ?? core.namespace;
+  const { scope, url, prefix } = target;
+  if (scope?.includes('*')) {
+    const re = globToRegExp(scope);
+    for (const state of core.scopes.all(ns)) if (re.test(state.scope)) core.scopes.bump(state, 'local');
+  } else if (scope !== undefined) core.scopes.bump(core.scopes.get(ns, scope), 'local');
+  if (url !== undefined || prefix !== undefined) {
+    await drop(
+      core,
+      {
+        namespace: ns,
+        ...(url === undefined ? {} : url.includes('*') ? { pattern: absolute(core, url) } : { urls: [absolute(core, url)] }),
+        ...(prefix === undefined ? {} : { prefix: new URL(prefix, core.base).href }),
+      },
+      'local',
+    );
+  }
+}
+
+/**
+ * After a successful unsafe request: adopt the version it carries, and drop its URL and the
+ * same-origin URLs it names, for the target resolved when it was sent (the user may have switched).
+ */
+export async function afterUnsafe(core: Core, target: Target, response: Response): Promise<void> {
+  if (response.status >= 400) return;
+  const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
+  if (token !== null) core.scopes.learn(core.scopes.get(target.namespace, target.scope!), token, 'mutation');
+  const urls = [target.url];
+  const origin = new URL(target.url).origin;
+  for (const name of ['location', 'content-location']) {
+    const value = response.headers.get(name);
+    // RFC 9111 4.4: only same-origin URIs may be invalidated.
+    if (value && new URL(value, target.url).origin === origin) urls.push(normalizeUrl(value, target.url));
+  }
+  await drop(core, { namespace: target.namespace, urls }, 'unsafe-request');
+}

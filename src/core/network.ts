@@ -1,0 +1,225 @@
+import type { CacheEntry } from '../types.js';
+import { variantKey, varyNames } from './cacheKey.js';
+import { freshness } from './cacheControl.js';
+import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
+import { servableOnError } from './entry.js';
+import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
+import type { Target } from './routes.js';
+import { jsonOrText, textOf, wait } from './util.js';
+
+/** What one read asks of the network. */
+export interface ReadRequest {
+  target: Target;
+  headers: Headers;
+  mode: RequestCache;
+  persist: boolean;
+  signal?: AbortSignal | null | undefined;
+  timeout?: number | undefined;
+  credentials?: RequestCredentials | undefined;
+  /** `json` answers are decoded before they are stored: a body `get` cannot decode is never stored. */
+  as?: 'json' | 'text' | undefined;
+}
+
+const MAX_LATE_RETRIES = 2;
+const textual = /^text\/|json|xml|javascript|x-www-form-urlencoded/i;
+/** Entries a 304 refreshed, so the read that asked counts a hit rather than a miss. */
+export const revalidated = /* @__PURE__ */ new WeakSet<CacheEntry>();
+
+/**
+ * Joins or starts the request for `key`. Shared only between callers whose headers cannot select
+ * different variants: the same variant key once Vary is known (`known`), identical headers before.
+ * Each caller's signal and timeout apply to that caller; the request is aborted once all have left.
+ */
+export function fetchShared(core: Core, req: ReadRequest, key: string, known: boolean, validator?: CacheEntry): Promise<CacheEntry> {
+  const { target, signal } = req;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  // Header names lowercased and sorted here too: not every Headers implementation does it.
+  const id = known ? key : `${key}${JSON.stringify([...req.headers].map(([n, v]) => `${n.toLowerCase()}:${v}`).sort())}`;
+  let shared = core.inflight.get(id);
+  // A detached request is answered to those already waiting, never to later callers.
+  if (!shared || shared.detached) {
+    const started: Shared = (shared = {
+      controller: new AbortController(),
+      waiters: 0,
+      url: target.url,
+      namespace: target.namespace,
+      // Sent for a user being logged out: answered, never stored.
+      detached: core.clearing.some((ns) => ns === undefined || ns === target.namespace),
+    } as Shared);
+    core.pending.add(started);
+    started.promise = fromNetwork(core, req, validator, started).finally(() => {
+      core.pending.delete(started);
+      if (core.inflight.get(id) === started) core.inflight.delete(id);
+    });
+    core.inflight.set(id, started);
+  }
+  const joined = shared;
+  joined.waiters++;
+  const ms = req.timeout ?? core.timeout;
+  if (!signal && !ms) return joined.promise;
+  return wait(joined.promise, {
+    signal,
+    ms,
+    timedOut: () => timeoutError(target.href, ms!),
+    left(reason) {
+      if (--joined.waiters) return;
+      // Gone at once, so a caller arriving in the same tick (StrictMode) starts afresh.
+      if (core.inflight.get(id) === joined) core.inflight.delete(id);
+      joined.controller.abort(reason);
+    },
+  });
+}
+
+async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry | undefined, shared: Shared): Promise<CacheEntry> {
+  const { target } = req;
+  const { signal } = shared.controller;
+  for (let attempt = 0; ; attempt++) {
+    const scope = scopeOf(core, target);
+    const markAtSend = scope?.mark;
+    // A validator of an older mark would let a 304 revive what the scope change retired.
+    if (validator && conditionOf(core, validator) === 'dead') validator = undefined;
+    const headers = new Headers(req.headers);
+    const etag = validator?.headers.etag;
+    const lastModified = validator?.headers['last-modified'];
+    if (etag) headers.set('if-none-match', etag);
+    else if (lastModified) headers.set('if-modified-since', lastModified);
+    if (etag || lastModified) {
+      core.record('revalidations', () => ({
+        type: 'revalidate',
+        key: validator!.key,
+        url: target.url,
+        scope: target.scope,
+        via: 'conditional',
+      }));
+    }
+    const requestTime = core.now();
+    let response: Response;
+    let body: string | ArrayBuffer;
+    let data: unknown;
+    const responseHeaders: Record<string, string> = {};
+    try {
+      response = await core.fetch(target.href, {
+        headers,
+        signal,
+        cache: target.route?.browserCache ?? core.browserCache,
+        credentials: req.credentials,
+      });
+      response.headers.forEach((value, name) => {
+        responseHeaders[name.toLowerCase()] = value;
+      });
+      const type = responseHeaders['content-type'];
+      // A body that breaks off mid-way is a network failure, not a short answer.
+      body = type === undefined || textual.test(type) ? await response.text() : await response.arrayBuffer();
+      // Decoded before it is stored: a body `get` cannot decode must never replace a good entry.
+      if (response.ok && req.as === 'json') {
+        const text = textOf(body);
+        try {
+          data = text ? JSON.parse(text) : undefined;
+        } catch (cause) {
+          throw parseError(target.href, text, cause);
+        }
+      }
+    } catch (cause) {
+      if (signal.aborted) throw signal.reason;
+      return staleOr(core, req, validator, isNostaleError(cause) ? cause : networkError(target.href, cause));
+    }
+    const responseTime = core.now();
+    const { status } = response;
+    const token = responseHeaders[core.versionHeader];
+    if (scope && token === undefined && status < 400) {
+      // The usual cause is a CORS response that does not expose the header.
+      core.warn('missing-version-header', `No ${core.versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
+    }
+    const notModified = status === 304 && validator !== undefined;
+    if (!response.ok && !notModified) {
+      if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
+        return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
+      }
+      // Errors are answered, never stored: the previous good entry stays where it is. A 304 we
+      // did not ask for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
+      return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
+    }
+    const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
+    if (verdict === 'late') {
+      // A retry belongs to the namespace it was started in: once that was switched or cleared,
+      // it would go out with another user's session. Dropped, never re-targeted.
+      if (attempt < MAX_LATE_RETRIES && !shared.detached && core.namespace === target.namespace) continue;
+      throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {
+        url: target.href,
+        scope: scope!.scope,
+        version: token,
+      });
+    }
+    const merged = notModified ? { ...validator!.headers, ...responseHeaders } : responseHeaders;
+    const { storable, ...policy } = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? core.defaultTtl);
+    const names = varyNames(merged.vary);
+    const entry: CacheEntry = {
+      ...blank(core, variantKey(target.primary, names, req.headers), target),
+      status: notModified ? validator!.status : status,
+      headers: merged,
+      body: notModified ? validator!.body : body,
+      ...policy,
+      version: scope?.token,
+      mark: scope?.mark,
+      vary: names,
+    };
+    entry.size = typeof entry.body === 'string' ? entry.body.length * 2 : entry.body.byteLength;
+    if (notModified) {
+      entry.data = validator!.data;
+      revalidated.add(entry);
+      core.record('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
+    } else if (data !== undefined) entry.data = data;
+    if (!req.persist || target.route?.persist === false) entry.memoryOnly = true;
+    if (!storable) void core.store.delete([entry.key]);
+    // Not stored when the cache is off, or when a clear or invalidation covered it in flight.
+    else if (core.enabled && req.mode !== 'no-store' && !shared.detached) save(core, entry, target.primary);
+    return entry;
+  }
+}
+
+/** Serves `validator` in place of a failed revalidation when stale-if-error allows it, else throws `error`; reports either way. */
+function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry {
+  const { url, scope } = req.target;
+  core.record('errors', () => ({ type: 'error', url, error }));
+  if (!validator || !servableOnError(validator, scopeOf(core, validator), core.now())) throw error;
+  core.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
+  return validator;
+}
+
+/**
+ * Stores an entry; a varying one also leaves a pointer under the primary key naming the headers
+ * it varied on, in the same store, so its variants are found again after a reload.
+ */
+export function save(core: Core, entry: CacheEntry, primary: string): void {
+  void core.store.set(entry.vary ? [{ ...entry, key: primary, body: '', size: 0, data: undefined }, entry] : [entry]);
+  core.record(undefined, () => ({
+    type: 'store',
+    key: entry.key,
+    url: entry.url,
+    scope: entry.scope,
+    size: entry.size,
+    persisted: !entry.memoryOnly,
+  }));
+}
+
+export function blank(core: Core, key: string, target: Target): CacheEntry {
+  const at = core.now();
+  return {
+    key,
+    namespace: target.namespace,
+    url: target.url,
+    scope: target.scope,
+    build: core.build,
+    status: 200,
+    headers: {},
+    body: '',
+    size: 0,
+    storedAt: at,
+    accessedAt: at,
+    lifetime: 0,
+    staleWhileRevalidate: 0,
+    staleIfError: 0,
+    noCache: false,
+    mustRevalidate: false,
+  };
+}

@@ -1,0 +1,210 @@
+import type { CacheEntry, MaybePromise } from '../types.js';
+import { variantKey } from './cacheKey.js';
+import { type Core, conditionOf, type Pending } from './context.js';
+import { condition } from './entry.js';
+import { httpError, parseError } from './errors.js';
+import { fetchShared, type ReadRequest, revalidated } from './network.js';
+import type { Target } from './routes.js';
+import { jsonOrText, textOf } from './util.js';
+import { checkScope } from './versionCheck.js';
+
+/** Per-request options of `get`. */
+export interface GetOptions {
+  /**
+   * Request headers. Those named by a response's `Vary` select the cached variant; requests
+   * differing in them never share an answer.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * client.get('/api/me', { headers: { 'Accept-Language': 'fr' } });
+   * ```
+   */
+  headers?: HeadersInit;
+  /**
+   * Aborts this caller's wait (rejecting with the signal's reason); the shared request is aborted
+   * only when every caller has gone. An already-aborted signal never starts a request.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * const controller = new AbortController();
+   * client.get('/api/events', { signal: controller.signal });
+   * ```
+   */
+  signal?: AbortSignal;
+  /**
+   * Rejects this caller with `TimeoutError` after this many ms, enforced by the client even when
+   * `fetch` ignores its signal. Other callers sharing the request keep waiting.
+   *
+   * @default the client's `timeout`
+   * @example
+   * ```ts
+   * client.get('/api/events', { timeout: 5000 });
+   * ```
+   */
+  timeout?: number;
+  /**
+   * Scope for this request, overriding the routes.
+   *
+   * @default the scope of the first matching route
+   * @example
+   * ```ts
+   * client.get('/api/legacy/feed', { scope: 'calendar:alice' });
+   * ```
+   */
+  scope?: string;
+  /**
+   * How to decode the body. A `json` answer that does not parse is a `ParseError` and is never stored.
+   *
+   * @default 'json'
+   * @example
+   * ```ts
+   * const html = await client.get<string>('/fragment', { as: 'text' });
+   * ```
+   */
+  as?: 'json' | 'text';
+  /**
+   * What nostale's cache may do, with the meaning of the Fetch `cache` modes: `default`,
+   * `no-cache` (revalidate first), `reload` (skip the lookup, store the answer), `no-store`
+   * (neither), `force-cache` (any stored answer of the current scope version, however old).
+   *
+   * @default 'default'
+   * @example
+   * ```ts
+   * client.get('/api/events', { cache: 'no-cache' });
+   * ```
+   */
+  cache?: RequestCache;
+  /**
+   * False keeps this answer in memory only.
+   *
+   * @default true
+   * @example
+   * ```ts
+   * client.get('/api/session', { persist: false });
+   * ```
+   */
+  persist?: boolean;
+}
+
+/** `get`: the hot path first, a plain read of a fresh memory entry settling without building a request. */
+export async function get<T>(core: Core, url: string, opts: GetOptions): Promise<T> {
+  const target = core.routing.resolve(url, core.namespace, opts.scope);
+  const found = core.loaded && core.enabled && !opts.cache ? core.store.get(target.primary) : undefined;
+  if (found && !(found instanceof Promise) && !found.vary && conditionOf(core, found) === 'fresh') {
+    core.record('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
+    return view(core, found, opts.as) as T;
+  }
+  const as = opts.as ?? 'json';
+  const request: ReadRequest = {
+    target,
+    headers: new Headers(opts.headers),
+    mode: opts.cache ?? 'default',
+    persist: opts.persist !== false,
+    signal: opts.signal,
+    timeout: opts.timeout,
+    as,
+  };
+  return read(core, request, found).then((answer) => view(core, answer, as) as T);
+}
+
+/** The read decision: serve, serve stale and refresh, check the scope's version, or go to the network. */
+export async function read(core: Core, req: ReadRequest, found?: MaybePromise<CacheEntry | undefined>): Promise<CacheEntry> {
+  const { target, mode } = req;
+  if (req.signal?.aborted) throw req.signal.reason;
+  const { primary } = target;
+  let key = primary;
+  let entry: CacheEntry | undefined;
+  let known = false;
+  if (core.enabled && mode !== 'no-store' && mode !== 'reload') {
+    entry = await lookup(core, target, key, found);
+    if (entry?.vary) {
+      // A pointer: the variant is under the key its headers select.
+      key = variantKey(primary, entry.vary, req.headers);
+      entry = await lookup(core, target, key);
+    }
+    known = !!entry || key !== primary;
+  }
+  const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
+  const state = entry && conditionOf(core, entry);
+  if (entry && state !== 'dead' && ((state === 'fresh' && mode !== 'no-cache') || mode === 'force-cache')) {
+    core.record('hits', event('hit'));
+    return entry;
+  }
+  if (entry && state === 'stale' && mode !== 'no-cache') {
+    core.record('staleHits', event('stale'));
+    fetchShared(core, { ...req, signal: undefined, timeout: undefined }, key, known, entry).catch(() => undefined);
+    return entry;
+  }
+  const validator = state === 'dead' ? undefined : entry;
+  const scope = target.scope === undefined ? undefined : core.scopes.get(target.namespace, target.scope);
+  if (scope && target.versionUrl) core.versionUrls.set(scope, target.versionUrl);
+  if (validator && scope && target.versionUrl) {
+    if ((await checkScope(core, scope, target.versionUrl)) && condition(validator, scope, core.now()) !== 'dead') {
+      core.record('hits', event('hit'));
+      return validator;
+    }
+  }
+  if (!core.enabled) return fetchShared(core, req, key, known);
+  if (!validator) core.record('misses', event('miss'));
+  const answer = await fetchShared(core, req, key, known, validator);
+  // A revalidation counts once its answer says what it was: a 304 is a hit.
+  if (validator && answer !== validator)
+    core.record(revalidated.has(answer) ? 'hits' : 'misses', event(revalidated.has(answer) ? 'hit' : 'miss'));
+  return answer;
+}
+
+/**
+ * One store read. A store answering with a promise (a persistent tier) is watched while it is in
+ * flight: if a clear or invalidation covers it meanwhile, what it found is dropped, also from the
+ * memory tier it was copied into, so nothing deleted comes back.
+ */
+async function lookup(
+  core: Core,
+  target: Target,
+  key: string,
+  found?: MaybePromise<CacheEntry | undefined>,
+): Promise<CacheEntry | undefined> {
+  if (!core.loaded) await core.ready;
+  const answer = found ?? core.store.get(key);
+  if (!(answer instanceof Promise)) return answer;
+  const pending: Pending = { url: target.url, namespace: target.namespace };
+  core.pending.add(pending);
+  try {
+    const entry = await answer;
+    if (!pending.detached || !entry) return entry;
+    await core.store.delete([key]);
+    return undefined;
+  } finally {
+    core.pending.delete(pending);
+  }
+}
+
+/** The answer's data as `get` returns it: decoded once, then with the scope's overlays applied. */
+export function view(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unknown {
+  if (answer.status < 200 || answer.status > 299) throw httpError(answer.status, answer.url, jsonOrText(textOf(answer.body)));
+  let { data } = answer;
+  if (as === 'text' || data === undefined) {
+    const text = textOf(answer.body);
+    if (as === 'text') return text;
+    try {
+      data = answer.data = text ? JSON.parse(text) : undefined;
+    } catch (cause) {
+      throw parseError(answer.url, text, cause);
+    }
+  }
+  const fns = core.overlays.size && answer.scope !== undefined && core.overlays.get(core.scopes.get(answer.namespace, answer.scope));
+  // Layers are short-lived (a pending mutation): applying them per read beats caching views.
+  if (fns) {
+    for (const fn of fns) {
+      try {
+        data = fn(data, answer.url);
+      } catch (error) {
+        // One broken layer must not fail every read of the scope: it is skipped and reported.
+        core.record('errors', () => ({ type: 'error', url: answer.url, error: error as Error }));
+      }
+    }
+  }
+  return data;
+}
