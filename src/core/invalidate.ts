@@ -59,7 +59,11 @@ export async function drop(core: Core, selection: UrlSelection, origin: 'local' 
   const test = selects(selection);
   detach(core, selection.namespace, test);
   if (origin !== 'remote') core.changed({ kind: 'drop', ...selection });
-  const keys = await core.store.keys({ namespace: selection.namespace, where: (e) => test(e.url) });
+  // Exact URLs (every unsafe request's case) go through the stores' URL index, not a scan.
+  const exact = selection.prefix === undefined && selection.pattern === undefined && selection.urls !== undefined;
+  const keys = await core.store.keys(
+    exact ? { namespace: selection.namespace, urls: selection.urls } : { namespace: selection.namespace, where: (e) => test(e.url) },
+  );
   await core.store.delete(keys);
   core.record(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
 }

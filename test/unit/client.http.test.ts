@@ -1,6 +1,15 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { HttpError, NetworkError, ParseError, TimeoutError } from '../../src/index.js';
+import {
+  type CacheEntry,
+  type EntryFilter,
+  HttpError,
+  MemoryStore,
+  NetworkError,
+  ParseError,
+  type Store,
+  TimeoutError,
+} from '../../src/index.js';
 import { API, gate, makeClient, useServer } from './support/harness.js';
 
 const server = useServer();
@@ -257,6 +266,36 @@ describe('fetch() has the signature of the global fetch and shares the cache', (
     await client.fetch(`${API}/items/1`, { method: 'PUT', body: '{}' });
     await Promise.all([client.get('/items/1'), client.get('/items'), client.get('/other')]);
     expect([item.n, list.n, other.n]).toEqual([2, 2, 1]);
+  });
+
+  it('an unsafe request finds what it invalidates through the store’s URL index, never by testing every entry', async () => {
+    const item = counted('/items/1', { 'Cache-Control': 'max-age=60' });
+    server.use(http.delete(`${API}/items/1`, () => new HttpResponse(null, { status: 204 })));
+    const memory = new MemoryStore({ maxEntries: 10_000 });
+    const filters: EntryFilter[] = [];
+    let tested = 0;
+    const store: Store = {
+      get: (key) => memory.get(key),
+      set: (entries) => memory.set(entries),
+      delete: (keys) => memory.delete(keys),
+      clear: (filter) => memory.clear(filter),
+      keys: (filter) => {
+        if (filter) filters.push(filter);
+        const where = filter?.where;
+        const counting = (e: CacheEntry) => {
+          tested++;
+          return where!(e);
+        };
+        return memory.keys(where ? { ...filter, where: counting } : filter);
+      },
+    };
+    const { client } = makeClient({ store });
+    await client.get('/items/1');
+    await client.fetch(`${API}/items/1`, { method: 'DELETE' });
+    expect(tested).toBe(0);
+    expect(filters.at(-1)?.urls).toEqual([`${API}/items/1`]);
+    await client.get('/items/1');
+    expect(item.n).toBe(2);
   });
 
   it('a failed unsafe request invalidates nothing', async () => {
