@@ -147,13 +147,8 @@ export function expressVersioning(versioning: Versioning) {
     /** Bumps after the handler's 2xx response (its write committed), and puts the tokens on it. */
     mutation(scope: ScopeSpec<ExpressRequestLike>): ExpressMiddleware {
       return (req, res, next) => {
-        let scopes: string[];
-        try {
-          scopes = resolveScopes(scope, req, paramsOf(req));
-        } catch (error) {
-          next(error);
-          return;
-        }
+        const scopes = scopesOrNext(scope, req, next);
+        if (!scopes) return;
         deferResponse(res, async (status) => {
           const ok = status >= 200 && status < 300;
           const { headers } = ok ? await versioning.afterWrite(scopes) : await versioning.afterFailedWrite(scopes);
@@ -169,13 +164,8 @@ export function expressVersioning(versioning: Versioning) {
     /** Server-sent events of `{scope, version}`: current versions on every connect, then each bump. */
     push(scope: ScopeSpec<ExpressRequestLike>, feed: VersionFeed, options?: PushOptions): ExpressMiddleware {
       return (req, res, next) => {
-        let scopes: string[];
-        try {
-          scopes = resolveScopes(scope, req, paramsOf(req));
-        } catch (error) {
-          next(error);
-          return;
-        }
+        const scopes = scopesOrNext(scope, req, next);
+        if (!scopes) return;
         const closed = new AbortController();
         res.on('close', () => closed.abort());
         setAll(res, PUSH_HEADERS);
@@ -202,4 +192,18 @@ export function expressVersioning(versioning: Versioning) {
       };
     },
   };
+}
+
+/** The request's scopes, or `undefined` after handing a template error to Express's `next`. */
+function scopesOrNext(
+  scope: ScopeSpec<ExpressRequestLike>,
+  req: ExpressRequestLike,
+  next: (error?: unknown) => void,
+): string[] | undefined {
+  try {
+    return resolveScopes(scope, req, paramsOf(req));
+  } catch (error) {
+    next(error);
+    return undefined;
+  }
 }

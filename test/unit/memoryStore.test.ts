@@ -1,24 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type CacheEntry, type CacheEvent } from '../../src/index.js';
-
-const entry = (key: string, extra: Partial<CacheEntry> = {}): CacheEntry => ({
-  key,
-  namespace: 'alice',
-  url: `http://api.test/${key}`,
-  status: 200,
-  headers: {},
-  body: '{}',
-  size: 2,
-  storedAt: 0,
-  lifetime: 1000,
-  staleWhileRevalidate: 0,
-  staleIfError: 0,
-  noCache: false,
-  mustRevalidate: false,
-  accessedAt: 0,
-  ...extra,
-});
+import { MemoryStore, type CacheEvent } from '../../src/index.js';
+import { entry } from './support/entries.js';
 
 function store(maxEntries: number, maxBytes?: number) {
   const evicted: string[] = [];

@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type CacheEntry, type CacheEvent, type Store } from '../../src/index.js';
+import { MemoryStore, type CacheEvent, type Store } from '../../src/index.js';
+import { entry } from './support/entries.js';
 import { tieredStore } from '../../src/tiered.js';
-
-const entry = (key: string, extra: Partial<CacheEntry> = {}): CacheEntry => ({
-  key,
-  namespace: 'alice',
-  url: `http://api.test/${key}`,
-  status: 200,
-  headers: {},
-  body: '{}',
-  size: 2,
-  storedAt: 0,
-  lifetime: 1000,
-  staleWhileRevalidate: 0,
-  staleIfError: 0,
-  noCache: false,
-  mustRevalidate: false,
-  accessedAt: 0,
-  ...extra,
-});
 
 /** A persistent tier that counts reads and can be made to fail. */
 function fakeDisk() {
