@@ -59,8 +59,11 @@ describe('a reload over the same IndexedDB', () => {
     await read.catch(() => undefined);
     await cleared;
     await settle();
+    // The old copy ({ me: 'alice' }) is neither in memory nor in IndexedDB: the server answers.
+    // The read in flight may have gone to the network too (tieredStore drops a persisted read a
+    // clear overtook), so how many requests ran is not the point; what the next read gets is.
     expect(await second.client.get('/me')).toEqual({ me: 'again' });
-    expect(second.requests).toHaveLength(1);
+    expect(second.requests.length).toBeGreaterThan(0);
     await second.leave();
   });
 });
