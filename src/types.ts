@@ -120,6 +120,11 @@ export type CacheEvent =
   | { type: 'clear'; namespace?: string; origin: 'local' | 'remote' }
   /** An optimistic layer was added to or removed from a scope: views of it should re-read. */
   | { type: 'overlay'; scope: string }
+  /**
+   * An answer computed before a change this client already knows (an older version token, or sent
+   * before a local invalidation): neither stored nor served; asked again when `retried`.
+   */
+  | { type: 'late'; url: string; scope: string; version: string | undefined; retried: boolean }
   | { type: 'error'; url: string; error: Error }
   | { type: 'warning'; code: string; message: string };
 

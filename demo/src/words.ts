@@ -110,6 +110,12 @@ function describeCacheEvent(event: CacheEvent, store: Store, state: State): Said
     case 'overlay':
       // Said by the mutation lines.
       return undefined;
+    case 'late':
+      return {
+        kind: 'late',
+        text: `${month(event.url)}: answer arrived late (${event.version === undefined ? 'sent before a change' : `version ${event.version}, older than the one known`}): discarded${event.retried ? ', asking again' : ''}`,
+        tone: 'warn',
+      };
     case 'error':
       return describeError(event, store, state);
     case 'warning':

@@ -143,7 +143,9 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (verdict === 'late') {
       // A retry belongs to the namespace it was started in: once that was switched or cleared,
       // it would go out with another user's session. Dropped, never re-targeted.
-      if (attempt < MAX_LATE_RETRIES && !shared.detached && core.namespace === target.namespace) continue;
+      const retry = attempt < MAX_LATE_RETRIES && !shared.detached && core.namespace === target.namespace;
+      core.record(undefined, () => ({ type: 'late', url: target.url, scope: scope!.scope, version: token, retried: retry }));
+      if (retry) continue;
       throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {
         url: target.href,
         scope: scope!.scope,

@@ -113,7 +113,7 @@ describe('scopes and version tokens', () => {
         return HttpResponse.json({ version }, { headers: { 'X-Cache-Version': `v${version}`, 'Cache-Control': 'max-age=300' } });
       }),
     );
-    const { client } = makeClient({ routes });
+    const { client, events } = makeClient({ routes });
     const slow = client.get('/users/alice/events?slow=1');
     await new Promise((r) => setTimeout(r, 10));
     state.version = 2;
@@ -122,6 +122,10 @@ describe('scopes and version tokens', () => {
     // Opaque tokens: "v1" differs from "v2" and was sent before "v2" was known, so it is late.
     expect(await slow).toEqual({ version: 2 });
     expect(client.scopes()[0]!.token).toBe('v2');
+    // Said, so a panel can tell "answer arrived late: discarded" from nothing happening.
+    expect(events.filter((e) => e.type === 'late')).toEqual([
+      { type: 'late', url: `${API}/users/alice/events?slow=1`, scope: 'calendar:alice', version: 'v1', retried: true },
+    ]);
   });
 
   it('an answer in flight during a local invalidation is fetched again rather than served', async () => {

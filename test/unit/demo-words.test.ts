@@ -84,6 +84,16 @@ describe('the panel in plain words', () => {
     expect(await nothing?.later).toBe('offline: nothing saved for December 2026');
   });
 
+  it('says a late answer was discarded, and whether it is asked again', () => {
+    const [retried, given] = say([
+      { type: 'late', url: FEED, scope: 'calendar:alice', version: '7', retried: true },
+      { type: 'late', url: FEED, scope: 'calendar:alice', version: '7', retried: false },
+    ]);
+    expect(retried?.text).toMatch(/answer arrived late .*: discarded, asking again$/);
+    expect(given?.text).toMatch(/answer arrived late .*: discarded$/);
+    expect(retried?.tone).toBe('warn');
+  });
+
   it('shows an event type it does not know yet, by name and fields, instead of dropping it', () => {
     const [line] = say([{ type: 'version-reset', scope: 'calendar:alice', count: 12 } as unknown as CacheEvent]);
     expect(line).toMatchObject({ kind: 'version-reset', text: 'version reset: scope calendar:alice, count 12' });
