@@ -17,7 +17,7 @@ export interface ReadResult<T = unknown> {
   source: ReadSource;
   /** True when the data is past its freshness lifetime and a revalidation is due or running. */
   stale: boolean;
-  /** Client clock (ms) when the data was last confirmed by the server. */
+  /** Client clock (ms) when the answer (or its last 304) arrived, corrected by `Age`. */
   updatedAt: number;
   /** The scope's version token the data was fetched under, when the server sent one. */
   version: string | undefined;
@@ -44,6 +44,7 @@ export interface WatchState<T = unknown> {
 /** What the observer needs of a client. */
 export interface ObservedReads {
   read<T>(url: string): Promise<ReadResult<T>>;
+  /** Any entry of the current scope version, however old (`force-cache`): what the cache still holds. */
   peek<T>(url: string): ReadResult<T> | undefined;
   /** Called after anything that may change what a read answers; returns its unsubscribe. */
   onReadsChanged(listener: () => void): () => void;
@@ -66,6 +67,9 @@ export class FetchObserver<T = unknown> {
   /** Number of the latest read: an older read's answer never replaces a newer one's. */
   #latest = 0;
   #running = 0;
+  /** A change arrived while a read ran: look again when it ends. */
+  #dirty = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param reads the client's read side
@@ -86,13 +90,23 @@ export class FetchObserver<T = unknown> {
   subscribe = (listener: () => void): (() => void) => {
     this.#listeners.add(listener);
     if (this.#listeners.size === 1 && this.url !== null) {
-      this.#stop = this.reads.onReadsChanged(() => this.#reconsider());
+      // Deferred and coalesced: a drop or clear is announced before the store has removed the
+      // entry, and one mutation announces several changes (version, then URLs).
+      this.#stop = this.reads.onReadsChanged(() => {
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
+          if (this.#running) this.#dirty = true;
+          else if (this.#stop) this.#reconsider();
+        });
+      });
       this.#reconsider(true);
     }
     return () => {
       if (!this.#listeners.delete(listener) || this.#listeners.size) return;
       this.#stop?.();
       this.#stop = undefined;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
     };
   };
 
@@ -125,8 +139,11 @@ export class FetchObserver<T = unknown> {
     } catch (error) {
       if (number === this.#latest) this.#set({ ...this.#state, error });
     } finally {
-      this.#running--;
-      if (!this.#running) this.#set({ ...this.#state, isValidating: false, isLoading: false });
+      if (!--this.#running) {
+        this.#set({ ...this.#state, isValidating: false, isLoading: false });
+        if (this.#dirty && this.#stop) this.#reconsider();
+        this.#dirty = false;
+      }
     }
   }
 
