@@ -17,14 +17,30 @@
  * root.render(<NostaleProvider client={client}><Events user="alice" /></NostaleProvider>);
  * ```
  */
-import { createContext, createElement, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  createElement,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import type { Client, GetOptions } from './client.js';
-import type { WatchState } from './core/fetchObserver.js';
+import { usageError } from './core/errors.js';
+import type { FetchObserver, WatchState } from './core/fetchObserver.js';
 import type { Mutate, MutationOptions, MutationResult } from './mutate.js';
+import { observe } from './watch.js';
 
 export type { ReadResult, ReadSource, WatchState } from './core/fetchObserver.js';
 
 const ClientContext = createContext<Client | null>(null);
+
+/** Observers of suspended renders, until one commits (see `useFetch`). */
+const suspended = new WeakMap<Client, Map<string, FetchObserver<unknown>>>();
 
 /** Props of {@link NostaleProvider}. */
 export interface NostaleProviderProps {
@@ -49,7 +65,7 @@ export function NostaleProvider({ client, children }: NostaleProviderProps): Rea
 export function useClient<C extends Client = Client>(client?: C): C {
   const provided = useContext(ClientContext);
   const found = client ?? provided;
-  if (!found) throw new TypeError('nostale/react: no client; wrap the tree in <NostaleProvider client={…}> or pass { client }');
+  if (!found) throw usageError('nostale/react: no client; wrap the tree in <NostaleProvider client={…}> or pass { client }');
   return found as C;
 }
 
@@ -96,11 +112,22 @@ export function useFetch<T = unknown>(url: string | null, options: UseFetchOptio
   const { headers, scope, as, timeout } = options;
   // Options arrive as a fresh object every render: only their content may start a new observation.
   const headerKey = headers === undefined ? '' : JSON.stringify([...new Headers(headers)]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: headerKey stands for headers' content.
-  const observation = useMemo(
-    () => (url === null ? null : client.observe<T>(url, { headers, scope, as, timeout })),
-    [client, url, headerKey, scope, as, timeout],
-  );
+  const key = JSON.stringify([url, headerKey, scope, as, timeout]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for the options' content.
+  const observation = useMemo(() => {
+    if (url === null) return null;
+    // A suspended render is thrown away with its memo: the observer that is reading is kept here
+    // until a render commits, so the resumed render takes over its answer instead of asking again.
+    const waiting = suspended.get(client);
+    const kept = waiting?.get(key) as FetchObserver<T> | undefined;
+    if (kept) return kept;
+    const created = observe<T>(client, url, { headers, scope, as, timeout });
+    if (options.suspense) suspended.set(client, (waiting ?? new Map()).set(key, created));
+    return created;
+  }, [client, key]);
+  useEffect(() => {
+    suspended.get(client)?.delete(key);
+  }, [client, key]);
   const subscribe = useCallback((onChange: () => void) => observation?.subscribe(onChange) ?? (() => {}), [observation]);
   const snapshot = useCallback(() => observation?.getSnapshot() ?? WAITING, [observation]);
   const state = useSyncExternalStore(subscribe, snapshot, snapshot) as WatchState<T>;
@@ -150,7 +177,7 @@ export interface UseMutationResult {
 export function useMutation(client?: MutatingClient): UseMutationResult {
   const found = useClient(client);
   if (typeof (found as Partial<MutatingClient>).mutate !== 'function') {
-    throw new TypeError('nostale/react: useMutation needs a client wrapped by withMutations() from nostale/mutate');
+    throw usageError('nostale/react: useMutation needs a client wrapped by withMutations() from nostale/mutate');
   }
   const mutating = found as MutatingClient;
   const [pending, setPending] = useState(0);
@@ -163,7 +190,7 @@ export function useMutation(client?: MutatingClient): UseMutationResult {
     };
   }, []);
   const mutate = useCallback(
-    async <T,>(options: MutationOptions): Promise<MutationResult<T>> => {
+    async <T>(options: MutationOptions): Promise<MutationResult<T>> => {
       setPending((n) => n + 1);
       try {
         const result = await mutating.mutate<T>(options);

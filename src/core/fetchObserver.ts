@@ -99,7 +99,8 @@ export class FetchObserver<T = unknown> {
           else if (this.#stop) this.#reconsider();
         });
       });
-      this.#reconsider(true);
+      // An observer that has read already (Suspense's first read) takes its answer as current.
+      this.#reconsider(!this.#latest);
     }
     return () => {
       if (!this.#listeners.delete(listener) || this.#listeners.size) return;
