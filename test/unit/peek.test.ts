@@ -114,6 +114,17 @@ describe('client.read', () => {
     expect(result).toMatchObject({ data: [{ id: 1 }], source: 'stale-if-error', stale: true, version: '1' });
   });
 
+  it('says memory, not stale, for a no-cache feed a version check confirmed (what nostale/server sends)', async () => {
+    const calls = feed({ v: '1' }, { 'cache-control': 'private, no-cache, stale-if-error=86400' });
+    server.use(http.get(`${API}/api/users/alice/version`, () => HttpResponse.json({ version: '1' })));
+    const { client } = makeClient({
+      routes: [{ match: '/api/users/:user/events*', scope: 'calendar:{user}', versionUrl: '/api/users/{user}/version' }],
+    });
+    expect(await client.read(EVENTS)).toMatchObject({ source: 'network', stale: false });
+    expect(await client.read(EVENTS)).toMatchObject({ data: [{ id: 1 }], source: 'memory', stale: false });
+    expect(calls.n).toBe(1);
+  });
+
   it('says persisted for an entry read from IndexedDB after a reload, memory once promoted', async () => {
     feed();
     const name = uniqueName('peek');
