@@ -7,6 +7,8 @@ const entries = {
   sync: resolve(import.meta.dirname, 'src/sync.ts'),
   sw: resolve(import.meta.dirname, 'src/sw.ts'),
   mutate: resolve(import.meta.dirname, 'src/mutate.ts'),
+  watch: resolve(import.meta.dirname, 'src/watch.ts'),
+  react: resolve(import.meta.dirname, 'src/react.ts'),
   fullcalendar: resolve(import.meta.dirname, 'src/fullcalendar.ts'),
   server: resolve(import.meta.dirname, 'src/server.ts'),
 };
@@ -23,6 +25,8 @@ export default defineConfig({
         /^idb(\/|$)/,
         /^workbox-window(\/|$)/,
         /^@fullcalendar\//,
+        // nostale/react uses the app's own React (an optional peer dependency).
+        /^react(\/|$)/,
         // nostale/server runs on Node: its built-ins and the app's own server packages stay imports.
         /^node:/,
         /^(ioredis|redis|express|fastify)(\/|$)/,
@@ -35,7 +39,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
           setupFiles: ['test/unit/setup.ts'],
           // The FullCalendar and property tests take 1-2 s alone and 5-6 s on a loaded 2-core

@@ -51,7 +51,8 @@ export async function buildBrowser(outdir) {
     chunkNames: 'chunks/[name]-[hash]',
     // The FullCalendar adapter only uses the calendar object it is given (typed structurally),
     // so FullCalendar's own global bundle serves it; nothing of @fullcalendar is imported.
-    external: ['@fullcalendar/*'],
+    // nostale/react uses the page's own React (mapped by the app's import map), never a copy.
+    external: ['@fullcalendar/*', 'react'],
     logLevel: 'warning',
   });
   return Object.fromEntries(Object.entries(entries).map(([specifier, file]) => [specifier, `${file}.js`]));

@@ -29,11 +29,13 @@ const ENTRIES = [
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
   { name: 'nostale/mutate', file: 'src/mutate.ts', optional: true },
   { name: 'nostale/sync', file: 'src/sync.ts', optional: true },
+  { name: 'nostale/watch', file: 'src/watch.ts', optional: true },
+  { name: 'nostale/react', file: 'src/react.ts', optional: true },
 ];
 
 // Peer-ish packages users bring themselves; a subpath's own size should not
 // include them (they are reported separately as "+ dep" rows).
-const EXTERNAL = ['idb', 'workbox-window', '@fullcalendar/*'];
+const EXTERNAL = ['idb', 'workbox-window', '@fullcalendar/*', 'react'];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rootFlag = process.argv.indexOf('--root');

@@ -2,6 +2,8 @@ import type { Core } from './core/context.js';
 import { type CacheEventListener, emitter } from './core/emitter.js';
 import { NostaleError } from './core/errors.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
+import type { ReadResult } from './core/fetchObserver.js';
+import { peek, readResult } from './core/peek.js';
 import { type GetOptions, get, read } from './core/read.js';
 import { type Route, routing } from './core/routes.js';
 import { recordOf, scopes } from './core/scopes.js';
@@ -11,6 +13,7 @@ import { MemoryStore } from './memoryStore.js';
 import type { CacheStats, Change, ScopeRecord, Store } from './types.js';
 
 export type { GetOptions } from './core/read.js';
+export type { ReadResult, ReadSource, WatchState } from './core/fetchObserver.js';
 export type { InvalidateTarget } from './core/invalidate.js';
 export type { Route } from './core/routes.js';
 
@@ -172,6 +175,20 @@ export interface ClientOptions {
 export interface Client {
   /** Reads `url` through the cache and decodes it (JSON by default). Rejects with typed errors. */
   get<T = unknown>(url: string, options?: GetOptions): Promise<T>;
+  /** Like `get`, with where the data came from, whether it is stale, when it was confirmed and its version. */
+  read<T = unknown>(url: string, options?: GetOptions): Promise<ReadResult<T>>;
+  /**
+   * What a read would serve from memory right now, synchronously, or `undefined` (nothing, an
+   * entry of an older scope version, or one expired beyond use). Never fetches, never reads
+   * IndexedDB. With `cache: 'force-cache'`, any entry of the current scope version, however old.
+   */
+  peek<T = unknown>(url: string, options?: GetOptions): ReadResult<T> | undefined;
+  /**
+   * Called after anything that may change what a read answers (a scope version, an invalidation,
+   * a clear, an overlay, a namespace switch, a change from another tab); returns the unsubscribe.
+   * What `observe`/`watch` (`nostale/watch`) and `nostale/react` re-read on.
+   */
+  onReadsChanged(listener: () => void): () => void;
   /** Drop-in `fetch` sharing the same cache: GETs are cached, unsafe methods invalidate, HEAD and OPTIONS pass through. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Makes entries stale: a whole scope in O(1), or URLs by exact match, prefix or `*` pattern. */
@@ -221,6 +238,12 @@ export function createClient(options: ClientOptions = {}): Client {
   const store: Store = options.store ?? new MemoryStore(options);
   const monitor = emitter(options.onEvent);
   const changes = listeners<Change>();
+  // "What reads answer may have changed": the change stream, overlays, namespace switches, other tabs.
+  const touched = listeners<unknown>();
+  const changed = (change: Change) => {
+    changes.emit(change);
+    touched.emit(change);
+  };
   const warned = once();
   const core: Core = {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -236,7 +259,7 @@ export function createClient(options: ClientOptions = {}): Client {
     routing: routing(options.routes ?? [], base),
     monitor,
     record: monitor.record,
-    changed: changes.emit,
+    changed,
     warn: (code, message) => warned(code, () => core.record(undefined, () => ({ type: 'warning', code, message }))),
     namespace: options.namespace ?? '',
     loaded: !store.loadScopes,
@@ -263,7 +286,7 @@ export function createClient(options: ClientOptions = {}): Client {
       // Every tab saves the record it ends up holding, so the shared store keeps the one all tabs
       // agreed on (nostale/sync orders concurrent changes), not whichever tab wrote last.
       void store.saveScopes?.([record]);
-      if (origin !== 'remote') changes.emit({ kind: 'scope', record });
+      if (origin !== 'remote') changed({ kind: 'scope', record });
     }),
   };
   // After this call returns, so listeners subscribed right after createClient hear what the
@@ -277,6 +300,9 @@ export function createClient(options: ClientOptions = {}): Client {
 
   const client: Client = {
     get: <T>(url: string, opts: GetOptions = {}) => get<T>(core, url, opts),
+    read: (url, opts = {}) => readResult(core, url, opts),
+    peek: (url, opts = {}) => peek(core, url, opts),
+    onReadsChanged: touched.on,
 
     async fetch(input, init) {
       // A relative URL means what it means for `get`: relative to baseUrl.
@@ -323,6 +349,7 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     set namespace(value: string) {
       core.namespace = value;
+      touched.emit(value);
     },
     versionHeader: core.versionHeader,
 
@@ -335,12 +362,15 @@ export function createClient(options: ClientOptions = {}): Client {
       const state = core.scopes.get(core.namespace, scope);
       const fns = core.overlays.get(state) ?? new Set();
       core.overlays.set(state, fns.add(transform));
-      const changed = () => core.record(undefined, () => ({ type: 'overlay', scope }));
-      changed();
+      const layered = () => {
+        core.record(undefined, () => ({ type: 'overlay', scope }));
+        touched.emit(scope);
+      };
+      layered();
       return () => {
         if (!fns.delete(transform)) return;
         if (!fns.size) core.overlays.delete(state);
-        changed();
+        layered();
       };
     },
     ready: core.ready,
@@ -351,6 +381,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (change.kind === 'scope') core.scopes.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
       else void drop(core, change, 'remote');
+      touched.emit(change);
     },
   };
   return client;

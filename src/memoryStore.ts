@@ -49,6 +49,10 @@ export class MemoryStore implements Store {
     this.report = report;
   }
 
+  peek(key: string): CacheEntry | undefined {
+    return this.map.get(key)?.entry;
+  }
+
   get(key: string): CacheEntry | undefined {
     const slot = this.map.get(key);
     if (slot && this.clock - slot.moved > this.map.size >> 2) {

@@ -36,6 +36,7 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       memory.attach(to);
       persistent.attach?.(to);
     },
+    peek: (key) => memory.peek(key),
     get(key) {
       return memory.get(key) ?? promote(key);
     },

@@ -58,6 +58,8 @@ export interface CacheEntry {
  */
 export interface Store {
   get(key: string): MaybePromise<CacheEntry | undefined>;
+  /** What the store holds in memory for `key`, synchronously, never reading a persistent tier (`client.peek`). */
+  peek?(key: string): CacheEntry | undefined;
   /** Writes entries in one batch. */
   set(entries: readonly CacheEntry[]): MaybePromise<void>;
   delete(keys: readonly string[]): MaybePromise<void>;

@@ -77,3 +77,5 @@ export const timeoutError = (url: string, timeout: number): TimeoutError =>
   new TimeoutError(`Timed out after ${timeout} ms${url && `: ${url}`}`, { url, timeout });
 export const parseError = (url: string, text: string, cause?: unknown): ParseError =>
   new ParseError(`Malformed body: ${url}`, { url, text }, { cause });
+/** The API used in a way it cannot work (a hook without a client, `useMutation` without `withMutations`). */
+export const usageError = (message: string): NostaleError => new NostaleError(message, { url: '' });

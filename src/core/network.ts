@@ -179,12 +179,16 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
   }
 }
 
+/** Entries just served in place of a failed revalidation; `client.read` takes its answer's mark off. */
+export const servedOnError = /* @__PURE__ */ new WeakSet<CacheEntry>();
+
 /** Serves `validator` in place of a failed revalidation when stale-if-error allows it, else throws `error`; reports either way. */
 function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry {
   const { url, scope } = req.target;
   core.record('errors', () => ({ type: 'error', url, error }));
   if (!validator || !servableOnError(validator, scopeOf(core, validator), core.now())) throw error;
   core.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
+  servedOnError.add(validator);
   return validator;
 }
 

@@ -96,18 +96,22 @@ export async function get<T>(core: Core, url: string, opts: GetOptions): Promise
     core.record('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
     return view(core, found, opts.as) as T;
   }
-  const as = opts.as ?? 'json';
-  const request: ReadRequest = {
-    target,
-    headers: new Headers(opts.headers),
-    mode: opts.cache ?? 'default',
-    persist: opts.persist !== false,
-    signal: opts.signal,
-    timeout: opts.timeout,
-    as,
-  };
-  return read(core, request, found).then((answer) => view(core, answer, as) as T);
+  return read(core, request(target, opts), found).then((answer) => view(core, answer, opts.as) as T);
 }
+
+/** The read request `get` makes of its options. */
+export const request = (target: Target, opts: GetOptions): ReadRequest => ({
+  target,
+  headers: new Headers(opts.headers),
+  mode: opts.cache ?? 'default',
+  persist: opts.persist !== false,
+  signal: opts.signal,
+  timeout: opts.timeout,
+  as: opts.as ?? 'json',
+});
+
+/** Entries a read found in a persistent tier (`client.read` reports them as `persisted`). */
+export const fromTier = /* @__PURE__ */ new WeakSet<CacheEntry>();
 
 /** The read decision: serve, serve stale and refresh, check the scope's version, or go to the network. */
 export async function read(core: Core, req: ReadRequest, found?: MaybePromise<CacheEntry | undefined>): Promise<CacheEntry> {
@@ -173,6 +177,7 @@ async function lookup(
   core.pending.add(pending);
   try {
     const entry = await answer;
+    if (entry) fromTier.add(entry);
     if (!pending.detached || !entry) return entry;
     await core.store.delete([key]);
     return undefined;

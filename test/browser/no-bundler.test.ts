@@ -65,6 +65,14 @@ describe('the no-bundler build (dist/browser) in a page with an import map', () 
     await mkdir(join(site.root, 'api/users/alice'), { recursive: true });
     const today = new Date().toISOString().slice(0, 10);
     await writeFile(join(site.root, 'api/users/alice/events'), JSON.stringify([{ id: '1', title: 'Standup', start: today }]));
+    // nostale/react imports the page's own React, mapped by the app's import map: a stub here,
+    // enough for the module to link (no component is rendered).
+    await writeFile(
+      join(site.root, 'static/react-stub.js'),
+      ['createContext', 'createElement', 'useCallback', 'useContext', 'useEffect', 'useMemo', 'useRef', 'useState', 'useSyncExternalStore']
+        .map((name) => `export const ${name} = () => {};`)
+        .join('\n'),
+    );
     await mkdir(join(site.root, 'static/fullcalendar'), { recursive: true });
     await copyFile(join(FULLCALENDAR, 'core/index.global.min.js'), join(site.root, 'static/fullcalendar/core.js'));
     await copyFile(join(FULLCALENDAR, 'daygrid/index.global.min.js'), join(site.root, 'static/fullcalendar/daygrid.js'));
@@ -75,7 +83,7 @@ describe('the no-bundler build (dist/browser) in a page with an import map', () 
 <title>nostale without a bundler</title>
 <script src="/static/fullcalendar/core.js"></script>
 <script src="/static/fullcalendar/daygrid.js"></script>
-<script type="importmap">${JSON.stringify({ imports: importMap })}</script>
+<script type="importmap">${JSON.stringify({ imports: { ...importMap, react: '/static/react-stub.js' } })}</script>
 <div id="calendar"></div>
 <script type="module">
   import { createClient, HttpError, NostaleError } from 'nostale';
@@ -84,10 +92,14 @@ describe('the no-bundler build (dist/browser) in a page with an import map', () 
   import { idbStore, tieredStore } from 'nostale/idb';
   import { syncTabs } from 'nostale/sync';
   import { watchDeploys } from 'nostale/sw';
+  import { watch } from 'nostale/watch';
+  import { useFetch } from 'nostale/react';
 
   const client = withMutations(createClient({ store: tieredStore(idbStore({ name: 'no-bundler' })) }));
   syncTabs(client);
   void watchDeploys;
+  void watch;
+  void useFetch;
   const calendar = new FullCalendar.Calendar(document.getElementById('calendar'), {
     initialView: 'dayGridMonth',
     eventSources: [calendarSource(client, { url: () => '/api/users/alice/events' })],
