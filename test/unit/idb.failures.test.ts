@@ -174,10 +174,12 @@ describe('idbStore: IndexedDB missing or unusable', () => {
   it('an open that never settles falls back after openTimeout', async () => {
     const factory = { open: () => ({}) } as unknown as IDBFactory;
     const { store, warnings } = makeStore({ indexedDB: factory, openTimeout: 50 });
-    const started = performance.now();
-    expect(await store.get(entry().key)).toBeUndefined();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
-    expect(performance.now() - started).toBeLessThan(1000);
+    const read = store.get(entry().key);
+    // Still waiting well before the timeout (a margin, not a measurement: timers may fire a few
+    // ms early against performance.now() on a loaded machine), then answered by the fallback.
+    const early = await Promise.race([Promise.resolve(read).then(() => 'settled'), new Promise((r) => setTimeout(r, 20, 'waiting'))]);
+    expect(early).toBe('waiting');
+    expect(await read).toBeUndefined();
     await expectHarmless(store, warnings);
     expect(warnings()[0]).toMatchObject({ message: expect.stringContaining('50 ms') });
   });
