@@ -31,7 +31,7 @@ import {
 } from 'react';
 import type { Client, GetOptions } from './client.js';
 import { usageError } from './core/errors.js';
-import type { FetchObserver, WatchState } from './core/fetchObserver.js';
+import { type FetchObserver, IDLE, type WatchState } from './core/fetchObserver.js';
 import type { Mutate, MutationOptions, MutationResult } from './mutate.js';
 import { observe } from './watch.js';
 
@@ -129,7 +129,7 @@ export function useFetch<T = unknown>(url: string | null, options: UseFetchOptio
     suspended.get(client)?.delete(key);
   }, [client, key]);
   const subscribe = useCallback((onChange: () => void) => observation?.subscribe(onChange) ?? (() => {}), [observation]);
-  const snapshot = useCallback(() => observation?.getSnapshot() ?? WAITING, [observation]);
+  const snapshot = useCallback(() => observation?.getSnapshot() ?? IDLE, [observation]);
   const state = useSyncExternalStore(subscribe, snapshot, snapshot) as WatchState<T>;
   const refetch = useCallback(() => observation?.refetch() ?? Promise.resolve(), [observation]);
   if (options.suspense && observation && state.data === undefined) {
@@ -139,16 +139,6 @@ export function useFetch<T = unknown>(url: string | null, options: UseFetchOptio
   }
   return useMemo(() => ({ ...state, refetch }), [state, refetch]);
 }
-
-const WAITING: WatchState<never> = Object.freeze({
-  data: undefined,
-  error: undefined,
-  isLoading: false,
-  isValidating: false,
-  isStale: false,
-  updatedAt: undefined,
-  source: undefined,
-});
 
 /** A client that has `mutate` (from `withMutations` in `nostale/mutate`). */
 type MutatingClient = Client & { mutate: Mutate };

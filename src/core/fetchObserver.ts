@@ -50,7 +50,8 @@ export interface ObservedReads {
   onReadsChanged(listener: () => void): () => void;
 }
 
-const IDLE: WatchState<never> = Object.freeze({
+/** The state of a watch that has read nothing yet (also what a waiting `url = null` shows). */
+export const IDLE: WatchState<never> = Object.freeze({
   data: undefined,
   error: undefined,
   isLoading: false,
