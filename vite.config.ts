@@ -8,6 +8,7 @@ const entries = {
   sw: resolve(import.meta.dirname, 'src/sw.ts'),
   mutate: resolve(import.meta.dirname, 'src/mutate.ts'),
   watch: resolve(import.meta.dirname, 'src/watch.ts'),
+  revalidate: resolve(import.meta.dirname, 'src/revalidate.ts'),
   react: resolve(import.meta.dirname, 'src/react.ts'),
   fullcalendar: resolve(import.meta.dirname, 'src/fullcalendar.ts'),
   server: resolve(import.meta.dirname, 'src/server.ts'),

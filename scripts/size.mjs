@@ -30,6 +30,7 @@ const ENTRIES = [
   { name: 'nostale/mutate', file: 'src/mutate.ts', optional: true },
   { name: 'nostale/sync', file: 'src/sync.ts', optional: true },
   { name: 'nostale/watch', file: 'src/watch.ts', optional: true },
+  { name: 'nostale/revalidate', file: 'src/revalidate.ts', optional: true },
   { name: 'nostale/react', file: 'src/react.ts', optional: true },
 ];
 

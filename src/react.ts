@@ -33,9 +33,11 @@ import type { Client, GetOptions } from './client.js';
 import { usageError } from './core/errors.js';
 import { type FetchObserver, IDLE, type WatchState } from './core/fetchObserver.js';
 import type { Mutate, MutationOptions, MutationResult } from './mutate.js';
+import type { WatchRevalidate } from './revalidate/options.js';
 import { observe } from './watch.js';
 
 export type { ReadResult, ReadSource, WatchState } from './core/fetchObserver.js';
+export type { Triggers, WatchRevalidate } from './revalidate/options.js';
 
 const ClientContext = createContext<Client | null>(null);
 
@@ -90,6 +92,18 @@ export interface UseFetchOptions extends Pick<GetOptions, 'headers' | 'scope' | 
    * ```
    */
   suspense?: boolean;
+  /**
+   * When this URL is revalidated while mounted (through `nostale/revalidate`'s machinery): `true`
+   * the client's `revalidate(client, …)` triggers (focus and reconnect when it has none), `false`
+   * none, or its own, like SWR's `revalidateOnFocus` / `refreshInterval` and TanStack Query's
+   * `refetchOnWindowFocus` / `refetchInterval`.
+   * @default the client's `revalidate` triggers, if any
+   * @example
+   * ```ts
+   * useFetch('/api/notifications', { revalidate: { interval: 10_000, focus: true } })
+   * ```
+   */
+  revalidate?: WatchRevalidate;
 }
 
 /** What {@link useFetch} returns. */
@@ -109,10 +123,10 @@ export interface UseFetchResult<T> extends WatchState<T> {
  */
 export function useFetch<T = unknown>(url: string | null, options: UseFetchOptions = {}): UseFetchResult<T> {
   const client = useClient(options.client);
-  const { headers, scope, as, timeout } = options;
+  const { headers, scope, as, timeout, revalidate } = options;
   // Options arrive as a fresh object every render: only their content may start a new observation.
   const headerKey = headers === undefined ? '' : JSON.stringify([...new Headers(headers)]);
-  const key = JSON.stringify([url, headerKey, scope, as, timeout]);
+  const key = JSON.stringify([url, headerKey, scope, as, timeout, revalidate]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for the options' content.
   const observation = useMemo(() => {
     if (url === null) return null;
@@ -121,7 +135,7 @@ export function useFetch<T = unknown>(url: string | null, options: UseFetchOptio
     const waiting = suspended.get(client);
     const kept = waiting?.get(key) as FetchObserver<T> | undefined;
     if (kept) return kept;
-    const created = observe<T>(client, url, { headers, scope, as, timeout });
+    const created = observe<T>(client, url, { headers, scope, as, timeout, revalidate });
     if (options.suspense) suspended.set(client, (waiting ?? new Map()).set(key, created));
     return created;
   }, [client, key]);

@@ -1,6 +1,7 @@
 import type { Client } from './client.js';
 import { compareTokens } from './core/scopes.js';
 import { once } from './core/util.js';
+import { synced } from './revalidate/synced.js';
 import type { Change, ScopeRecord } from './types.js';
 
 /**
@@ -190,6 +191,9 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
     client.apply(change);
   };
   port.addEventListener('message', onMessage);
+  // `nostale/revalidate` elects one polling tab among the tabs synced under this name.
+  const tabs = { name: options.name ?? 'nostale', channel: port };
+  synced.set(client, tabs);
 
   let stopped = false;
   return () => {
@@ -197,6 +201,7 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
     stopped = true;
     unsubscribe();
     port.removeEventListener('message', onMessage);
+    if (synced.get(client) === tabs) synced.delete(client);
     if (owned) port.close();
   };
 }

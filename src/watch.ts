@@ -12,9 +12,29 @@
  */
 import type { Client, GetOptions } from './client.js';
 import { FetchObserver, type WatchState } from './core/fetchObserver.js';
+import { revalidatorOf } from './revalidate/engine.js';
+import type { WatchRevalidate } from './revalidate/options.js';
 
 export { FetchObserver } from './core/fetchObserver.js';
 export type { ObservedReads, ReadResult, ReadSource, WatchState } from './core/fetchObserver.js';
+export type { Triggers, WatchRevalidate } from './revalidate/options.js';
+
+/** Options of {@link observe} and {@link watch}: those of `client.get`, and the watcher's revalidation. */
+export interface ObserveOptions extends GetOptions {
+  /**
+   * When this URL is revalidated (a conditional re-read): `true` takes the triggers of
+   * `revalidate(client, …)` from `nostale/revalidate` (focus and reconnect when there is none),
+   * `false` none, or its own `{ focus, reconnect, interval }` over those. Without it the watcher
+   * follows `revalidate(client, …)` if that runs, and is revalidated by nothing otherwise.
+   *
+   * @default the client's `revalidate` triggers, if any
+   * @example
+   * ```ts
+   * watch(client, '/api/notifications', render, { revalidate: { interval: 10_000 } });
+   * ```
+   */
+  revalidate?: WatchRevalidate;
+}
 
 /**
  * An observer of `url` through `client` (`null` waits): `getSnapshot`, `subscribe`, `refetch`.
@@ -25,15 +45,18 @@ export type { ObservedReads, ReadResult, ReadSource, WatchState } from './core/f
  * const stop = observer.subscribe(() => console.log(observer.getSnapshot()));
  * ```
  */
-export function observe<T = unknown>(client: Client, url: string | null, options: GetOptions = {}): FetchObserver<T> {
+export function observe<T = unknown>(client: Client, url: string | null, options: ObserveOptions = {}): FetchObserver<T> {
+  const { revalidate: own, ...get } = options;
   return new FetchObserver<T>(
     {
-      read: (u) => client.read(u, options),
+      read: (u, cache) => client.read(u, cache ? { ...get, cache } : get),
       // Whatever the cache still holds for the current scope version: only its absence is a reason to read.
-      peek: (u) => client.peek(u, { ...options, cache: 'force-cache' }),
+      peek: (u) => client.peek(u, { ...get, cache: 'force-cache' }),
       onReadsChanged: (listener) => client.onReadsChanged(listener),
     },
     url,
+    // The same machinery as the client's triggers: one registry, one set of listeners and timers.
+    (observer) => revalidatorOf(client).watch({ url: url!, own, revalidate: observer.revalidate }),
   );
 }
 
@@ -49,7 +72,7 @@ export function watch<T = unknown>(
   client: Client,
   url: string,
   listener: (state: WatchState<T>) => void,
-  options?: GetOptions,
+  options?: ObserveOptions,
 ): () => void {
   const observer = observe<T>(client, url, options);
   return observer.subscribe(() => listener(observer.getSnapshot()));

@@ -43,7 +43,8 @@ export interface WatchState<T = unknown> {
 
 /** What the observer needs of a client. */
 export interface ObservedReads {
-  read<T>(url: string): Promise<ReadResult<T>>;
+  /** A read through the cache; `cache: 'no-cache'` when revalidating (a conditional request, or the scope's version check). */
+  read<T>(url: string, cache?: RequestCache): Promise<ReadResult<T>>;
   /** Any entry of the current scope version, however old (`force-cache`): what the cache still holds. */
   peek<T>(url: string): ReadResult<T> | undefined;
   /** Called after anything that may change what a read answers; returns its unsubscribe. */
@@ -72,13 +73,19 @@ export class FetchObserver<T = unknown> {
   #dirty = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Undoes `attach` when the last listener leaves. */
+  #detach: (() => void) | undefined;
+
   /**
    * @param reads the client's read side
    * @param url the URL to watch; `null` waits (nothing is read)
+   * @param attach called when the first listener arrives (`nostale/revalidate` registers the
+   *   observer there); returns what the last listener's leaving calls
    */
   constructor(
     private readonly reads: ObservedReads,
     readonly url: string | null,
+    private readonly attach?: (observer: FetchObserver<T>) => () => void,
   ) {
     const cached = url === null ? undefined : reads.peek<T>(url);
     if (cached) this.#state = fromResult(cached, this.#state);
@@ -102,18 +109,27 @@ export class FetchObserver<T = unknown> {
       });
       // An observer that has read already (Suspense's first read) takes its answer as current.
       this.#reconsider(!this.#latest);
+      this.#detach = this.attach?.(this);
     }
     return () => {
       if (!this.#listeners.delete(listener) || this.#listeners.size) return;
       this.#stop?.();
       this.#stop = undefined;
+      this.#detach?.();
+      this.#detach = undefined;
       clearTimeout(this.#timer);
       this.#timer = undefined;
     };
   };
 
   /** Reads again now, through the cache's rules (a fresh entry answers at once). */
-  refetch = (): Promise<void> => this.#read();
+  refetch = (): Promise<void> => this.#read().then(() => undefined);
+
+  /**
+   * Revalidates (focus, reconnect, polling): a conditional re-read, unless a read is running
+   * already. Resolves false when it failed (the error is in the state); never rejects.
+   */
+  revalidate = (): Promise<boolean> => (this.#running ? Promise.resolve(true) : this.#read('no-cache'));
 
   /**
    * What the cache holds now decides. After a change only a missing entry is read: a scope change,
@@ -130,16 +146,18 @@ export class FetchObserver<T = unknown> {
     if (!cached || (mounting && cached.stale)) void this.#read();
   }
 
-  async #read(): Promise<void> {
-    if (this.url === null) return;
+  async #read(cache?: RequestCache): Promise<boolean> {
+    if (this.url === null) return true;
     const number = ++this.#latest;
     this.#running++;
     this.#set({ ...this.#state, isValidating: true, isLoading: this.#state.data === undefined });
     try {
-      const result = await this.reads.read<T>(this.url);
+      const result = await this.reads.read<T>(this.url, cache);
       if (number === this.#latest) this.#set(fromResult(result, this.#state));
+      return true;
     } catch (error) {
       if (number === this.#latest) this.#set({ ...this.#state, error });
+      return false;
     } finally {
       if (!--this.#running) {
         this.#set({ ...this.#state, isValidating: false, isLoading: false });
