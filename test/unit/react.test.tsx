@@ -168,3 +168,32 @@ describe('useMutation', () => {
     ).toThrow(/withMutations/);
   });
 });
+
+describe('useFetch revalidation (nostale/revalidate)', () => {
+  function Revalidated({ revalidate }: { revalidate?: boolean }) {
+    const { data } = useFetch<number[]>(EVENTS, revalidate === undefined ? {} : { revalidate });
+    return <p>items: {data ? data.join(',') : 'none'}</p>;
+  }
+  const focus = () =>
+    act(() => {
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+
+  it('`revalidate: true` re-reads once when the tab becomes visible, and shows the new data', async () => {
+    const { state } = setup(<Revalidated revalidate />);
+    await screen.findByText('items: 1,2,3');
+    state.items = [1, 2, 3, 4];
+    await focus();
+    await screen.findByText('items: 1,2,3,4');
+    await settle();
+    expect(state.gets).toBe(2);
+  });
+
+  it('without it (and no revalidate(client)), becoming visible reads nothing', async () => {
+    const { state } = setup(<Revalidated />);
+    await screen.findByText('items: 1,2,3');
+    await focus();
+    await settle();
+    expect(state.gets).toBe(1);
+  });
+});
