@@ -169,11 +169,12 @@ describe('useMutation', () => {
   });
 });
 
+function Revalidated({ revalidate }: { revalidate?: boolean }) {
+  const { data } = useFetch<number[]>(EVENTS, revalidate === undefined ? {} : { revalidate });
+  return <p>items: {data ? data.join(',') : 'none'}</p>;
+}
+
 describe('useFetch revalidation (nostale/revalidate)', () => {
-  function Revalidated({ revalidate }: { revalidate?: boolean }) {
-    const { data } = useFetch<number[]>(EVENTS, revalidate === undefined ? {} : { revalidate });
-    return <p>items: {data ? data.join(',') : 'none'}</p>;
-  }
   const focus = () =>
     act(() => {
       document.dispatchEvent(new Event('visibilitychange'));
