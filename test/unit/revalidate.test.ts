@@ -7,7 +7,7 @@ import { HttpResponse, http } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Client } from '../../src/index.js';
 import { revalidate } from '../../src/revalidate.js';
-import { BEAT } from '../../src/revalidate/leader.js';
+import { BEAT, elect } from '../../src/revalidate/leader.js';
 import { type ChannelLike, syncTabs } from '../../src/sync.js';
 import { type WatchState, watch } from '../../src/watch.js';
 import { API, makeClient, useServer } from './support/harness.js';
@@ -306,6 +306,23 @@ describe('hidden tab, focus, reconnect', () => {
   });
 });
 
+describe('revalidate(client, …) called again', () => {
+  it('replaces the first call’s options; the first stop then does nothing', async () => {
+    const state = backend();
+    const { client, idle } = tracked();
+    await withMonths(client, idle, 2);
+    const first = started(client, { interval: 1000, focus: false });
+    started(client, { interval: 3000, focus: false });
+    first();
+    await vi.advanceTimersByTimeAsync(2000);
+    await idle();
+    expect(state.versionGets).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    await idle();
+    expect(state.versionGets).toBe(1);
+  });
+});
+
 describe('watchers opting in', () => {
   it('a watcher with its own triggers works without revalidate(client), and stops with the watcher', async () => {
     const state = backend();
@@ -343,16 +360,24 @@ describe('watchers opting in', () => {
   });
 });
 
-/** Channels that deliver to each other (never to the sender), as BroadcastChannel does. */
-function bus() {
+/** Channels that deliver to each other (never to the sender), as BroadcastChannel does; while `link.up` is false, into `link.held`. */
+function bus(link: { up: boolean; held?: (() => void)[] } = { up: true }) {
   const members = new Set<ChannelLike & { listeners: Set<(event: { data: unknown }) => void> }>();
   return () => {
     const listeners = new Set<(event: { data: unknown }) => void>();
     const channel = {
       listeners,
       postMessage(message: unknown) {
-        for (const other of members)
-          if (other !== channel) for (const l of [...other.listeners]) queueMicrotask(() => l({ data: message }));
+        if (!members.has(channel)) return;
+        for (const other of members) {
+          if (other === channel) continue;
+          for (const l of [...other.listeners]) {
+            const deliver = () => l({ data: message });
+            // While the link is down, what is sent waits in `held` (a test delivers it at once, crossed).
+            if (link.up) queueMicrotask(deliver);
+            else link.held?.push(deliver);
+          }
+        }
       },
       addEventListener: (_: 'message', l: (event: { data: unknown }) => void) => void listeners.add(l),
       removeEventListener: (_: 'message', l: (event: { data: unknown }) => void) => void listeners.delete(l),
@@ -412,4 +437,51 @@ describe('one tab polls for all (nostale/sync)', () => {
       expect(state.versionGets).toBe(one.checks() + two.checks());
     });
   }
+});
+
+describe('the lease election (no Web Locks)', () => {
+  it('a leader that stops answering (a crashed tab) is replaced after three beats', async () => {
+    Object.defineProperty(navigator, 'locks', { configurable: true, value: undefined });
+    cleanups.push(() => Reflect.deleteProperty(navigator, 'locks'));
+    const join = bus();
+    const channelA = join();
+    const a = elect({ name: 'crash', channel: channelA }, () => undefined);
+    const b = elect({ name: 'crash', channel: join() }, () => undefined);
+    a.join();
+    await vi.advanceTimersByTimeAsync(BEAT);
+    b.join();
+    await vi.advanceTimersByTimeAsync(2 * BEAT);
+    expect([a.leader, b.leader]).toEqual([true, false]);
+    // Tab A is gone without a word: its messages no longer reach anyone.
+    channelA.close();
+    await vi.advanceTimersByTimeAsync(2 * BEAT);
+    expect(b.leader).toBe(false);
+    await vi.advanceTimersByTimeAsync(2 * BEAT);
+    expect(b.leader).toBe(true);
+    a.leave();
+    b.leave();
+  });
+
+  it('two leaders (claims crossed while the tabs could not hear each other) settle on one', async () => {
+    Object.defineProperty(navigator, 'locks', { configurable: true, value: undefined });
+    cleanups.push(() => Reflect.deleteProperty(navigator, 'locks'));
+    const link = { up: false, held: [] as (() => void)[] };
+    const join = bus(link);
+    const a = elect({ name: 'race', channel: join() }, () => undefined);
+    const b = elect({ name: 'race', channel: join() }, () => undefined);
+    a.join();
+    b.join();
+    await vi.advanceTimersByTimeAsync(BEAT);
+    expect([a.leader, b.leader]).toEqual([true, true]);
+    // Each hears the other's lease in the same moment.
+    link.up = true;
+    for (const deliver of link.held.splice(0)) deliver();
+    expect([a.leader, b.leader].filter(Boolean)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(BEAT);
+    expect([a.leader, b.leader].filter(Boolean)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5 * BEAT);
+    expect([a.leader, b.leader].filter(Boolean)).toHaveLength(1);
+    a.leave();
+    b.leave();
+  });
 });
