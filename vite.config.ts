@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { react18Project } from './test/react18/project.js';
 
 const entries = {
   index: resolve(import.meta.dirname, 'src/index.ts'),
@@ -72,6 +73,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // test/unit/react.test.tsx again on React 18, installed into .cache/react18/ when missing.
+      react18Project,
     ],
   },
 });
