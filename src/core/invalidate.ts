@@ -3,6 +3,7 @@ import { normalizeUrl } from './cacheKey.js';
 import { type Core, detach } from './context.js';
 import { globToRegExp } from './patterns.js';
 import type { Target } from './routes.js';
+import { parseVersionList } from '../server/versionList.js';
 
 /** What targets an invalidation. `*` in `scope` and `url` matches any run of characters. */
 export interface InvalidateTarget {
@@ -110,9 +111,13 @@ export async function invalidate(core: Core, target: InvalidateTarget): Promise<
  * same-origin URLs it names, for the target resolved when it was sent (the user may have switched).
  */
 export async function afterUnsafe(core: Core, target: Target, response: Response): Promise<void> {
-  if (response.status >= 400) return;
+  // Any answer carrying versions says what they are now, a 404 to a delete included.
   const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
   if (token !== null) core.scopes.learn(core.scopes.get(target.namespace, target.scope!), token, 'mutation');
+  const list = response.headers.get(core.versionsHeader);
+  if (list)
+    for (const [scope, each] of parseVersionList(list)) core.scopes.learn(core.scopes.get(target.namespace, scope), each, 'mutation');
+  if (response.status >= 400) return;
   const urls = [target.url];
   const origin = new URL(target.url).origin;
   for (const name of ['location', 'content-location']) {
