@@ -360,21 +360,15 @@ export function createClient(options: ClientOptions = {}): Client {
         // Sent again only when the server can tell a repeat from a second write.
         const idempotent = request.headers.has('idempotency-key');
         for (let attempt = 0; ; attempt++) {
-          let response: Response;
-          try {
-            response = await core.fetch(idempotent ? request.clone() : request, { cache: target.route?.browserCache ?? core.browserCache });
-          } catch (cause) {
-            if (
-              idempotent &&
-              !request.signal.aborted &&
-              (await retrying(core, attempt, target.url, networkError(url, cause), request.signal))
-            )
-              continue;
-            throw cause;
+          const response = await core
+            .fetch(idempotent ? request.clone() : request, { cache: target.route?.browserCache ?? core.browserCache })
+            .catch(async (cause) => {
+              if (!(idempotent && (await retrying(core, attempt, target.url, networkError(url, cause), request.signal)))) throw cause;
+            });
+          if (response && !(idempotent && (await retrying(core, attempt, target.url, response, request.signal)))) {
+            await afterUnsafe(core, target, response);
+            return response;
           }
-          if (idempotent && (await retrying(core, attempt, target.url, response, request.signal))) continue;
-          await afterUnsafe(core, target, response);
-          return response;
         }
       }
       const answer = await read(core, {

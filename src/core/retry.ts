@@ -51,8 +51,9 @@ export const backoff = (core: Core, n: number): number =>
 
 /**
  * Decides whether try `attempt` (from 0) of a request to `url` is worth another, and if so waits
- * for it (reported as a `retry` event). Worth it: a network error, a 5xx or a 429, while retries are left and `Retry-After` (seconds or an HTTP-date) asks no more than
- * `maxDelay`. Rejects when `signal` aborts while waiting.
+ * for it (reported as a `retry` event). Worth it: a network error, a 5xx or a 429, while retries
+ * are left, `signal` has not aborted, and `Retry-After` asks for no more than `maxDelay`. Rejects
+ * when `signal` aborts while waiting.
  */
 export async function retrying(
   core: Core,
@@ -61,20 +62,20 @@ export async function retrying(
   failure: Response | Error,
   signal?: AbortSignal | null,
 ): Promise<boolean> {
-  const response = failure instanceof Error ? undefined : failure;
-  const status = response?.status ?? 0;
-  if (attempt >= core.retry.retries || (response ? status < 500 && status !== 429 : (failure as Error).name !== 'NetworkError'))
+  const { status, headers } = failure as Partial<Response>;
+  const after = headers?.get('retry-after');
+  // Seconds, or an HTTP-date read leniently: a malformed one only means waiting the backoff instead.
+  const asked = after ? +after * 1000 || Date.parse(after) - core.now() : 0;
+  if (
+    signal?.aborted ||
+    attempt >= core.retry.retries ||
+    asked > core.retry.maxDelay ||
+    (status ? status < 500 && status !== 429 : (failure as Error).name !== 'NetworkError')
+  )
     return false;
-  let ms = backoff(core, attempt);
-  // An HTTP-date read leniently: a malformed one only means waiting the backoff instead.
-  const after = response?.headers.get('retry-after')?.trim();
-  if (after) {
-    const asked = /^\d+$/.test(after) ? +after * 1000 : Date.parse(after) - core.now();
-    if (asked > core.retry.maxDelay) return false;
-    if (asked > ms) ms = asked;
-  }
-  const error = response ? httpError(status, url, undefined) : (failure as Error);
-  core.record(undefined, () => ({ type: 'retry', url, attempt: attempt + 1, delay: ms, error }));
-  await sleep(ms, signal);
+  const delay = Math.max(asked, backoff(core, attempt));
+  const error = status ? httpError(status, url, undefined) : (failure as Error);
+  core.record(undefined, () => ({ type: 'retry', url, attempt: attempt + 1, delay, error }));
+  await sleep(delay, signal);
   return true;
 }

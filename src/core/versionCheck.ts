@@ -25,7 +25,7 @@ async function tokenAt(core: Core, versionUrl: string, credentials: RequestCrede
   const version = (jsonOrText(text) as { version?: unknown } | undefined)?.version;
   // JSON.parse has already rounded it: 2^53 + 1 reads as 2^53, a version the server never sent.
   if (typeof version === 'number' && !Number.isSafeInteger(version)) {
-    core.warn('unsafe-version-number', `${versionUrl} sent its version as a JSON number that is not a safe integer: send it as a string`);
+    core.warn('unsafe-version-number', `${versionUrl}: a version beyond 2^53 must be sent as a string`);
     throw parseError(versionUrl, text);
   }
   if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
