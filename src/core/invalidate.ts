@@ -3,7 +3,6 @@ import { normalizeUrl } from './cacheKey.js';
 import { type Core, detach } from './context.js';
 import { globToRegExp } from './patterns.js';
 import type { Target } from './routes.js';
-import { parseVersionList } from '../server/versionList.js';
 
 /** What targets an invalidation. `*` in `scope` and `url` matches any run of characters. */
 export interface InvalidateTarget {
@@ -114,9 +113,16 @@ export async function afterUnsafe(core: Core, target: Target, response: Response
   // Any answer carrying versions says what they are now, a 404 to a delete included.
   const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
   if (token !== null) core.scopes.learn(core.scopes.get(target.namespace, target.scope!), token, 'mutation');
-  const list = response.headers.get(core.versionsHeader);
-  if (list)
-    for (const [scope, each] of parseVersionList(list)) core.scopes.learn(core.scopes.get(target.namespace, scope), each, 'mutation');
+  // `scope=token, …` with percent-encoded scopes, as formatVersionList (nostale/server) and
+  // django-nostale write it. A malformed member is skipped, never failing the request.
+  for (const member of response.headers.get(core.versionsHeader)?.split(',') ?? []) {
+    const at = member.lastIndexOf('=');
+    const each = member.slice(at + 1).trim();
+    try {
+      if (at > 0 && each)
+        core.scopes.learn(core.scopes.get(target.namespace, decodeURIComponent(member.slice(0, at).trim())), each, 'mutation');
+    } catch {}
+  }
   if (response.status >= 400) return;
   const urls = [target.url];
   const origin = new URL(target.url).origin;
