@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CacheEvent, type Change, type ClientOptions, createClient, ParseError, StaleVersionError } from '../../src/index.js';
 import { withMutations } from '../../src/mutate.js';
-import { formatVersionList } from '../../src/server.js';
+import { createVersioning, formatVersionList, memoryVersionStore, webVersioning } from '../../src/server.js';
 
 const BASE = 'http://api.test/';
 const routes = [
@@ -297,5 +297,37 @@ describe('mutations through client.fetch learn versions from any answer', () => 
     });
     expect(t.token('calendar:alice')).toBe('12');
     expect(t.token('tasks:alice')).toBe('7');
+  });
+});
+
+describe("against nostale/server's own handlers", () => {
+  it('one write moving two scopes: the client adopts both tokens the server handed out', async () => {
+    vi.useRealTimers();
+    const versioning = createVersioning({ store: memoryVersionStore(), build: 'b1' });
+    const web = webVersioning(versioning);
+    const list = (request: Request) => Response.json({ path: new URL(request.url).pathname });
+    const calendar = web.feed('calendar:{user}', list);
+    const tasks = web.feed('tasks:{user}', list);
+    // Moving an event into a task list moves both scopes.
+    const move = web.mutation(['calendar:{user}', 'tasks:{user}'], () => new Response(null, { status: 204 }));
+    const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const [, kind, user] = new URL(request.url).pathname.split('/');
+      const handler = request.method !== 'GET' ? move : kind === 'cal' ? calendar : tasks;
+      return handler(request, { user: user! });
+    };
+    const client = createClient({ baseUrl: BASE, fetch, routes: [{ match: '/cal/:user*', scope: 'calendar:{user}' }, routes[1]!] });
+    await client.get('/cal/alice');
+    await client.get('/tasks/alice');
+    const before = client.scopes().map((s) => s.token);
+    const response = await client.fetch('/cal/alice/42/move', { method: 'POST' });
+    expect(response.headers.get('x-cache-versions')).toMatch(/^calendar:alice=\d+, tasks:alice=\d+$/);
+    const onServer = {
+      'calendar:alice': await versioning.current('calendar:alice'),
+      'tasks:alice': await versioning.current('tasks:alice'),
+    };
+    const onClient = Object.fromEntries(client.scopes().map((s) => [s.scope, s.token]));
+    expect(onClient).toEqual(onServer);
+    expect(client.scopes().map((s) => s.token)).not.toEqual(before);
   });
 });
