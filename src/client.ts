@@ -146,7 +146,8 @@ export interface ClientOptions {
   versionsHeader?: string;
   /**
    * Whether cookies go with every request the client sends: reads, `fetch`, `prefetch` and version
-   * checks. A request's own `credentials` overrides it.
+   * checks. A request's own `credentials` overrides it; a `Request` object passed to `fetch`
+   * keeps its own.
    *
    * @default the platform's ('same-origin')
    * @example
@@ -236,7 +237,21 @@ export interface Client {
   /** Warms the cache. Never rejects: failures are reported as events. */
   prefetch(urls: readonly string[], options?: GetOptions): Promise<void>;
   /** Asks the scope's version endpoint; true when the token is unchanged. Concurrent checks share one request. */
-  checkVersion(scope: string, options?: { credentials?: RequestCredentials }): Promise<boolean>;
+  checkVersion(
+    scope: string,
+    options?: {
+      /**
+       * Whether cookies go with the version request, overriding the client's `credentials`.
+       *
+       * @default the client's `credentials`
+       * @example
+       * ```ts
+       * client.checkVersion('calendar:alice', { credentials: 'include' });
+       * ```
+       */
+      credentials?: RequestCredentials;
+    },
+  ): Promise<boolean>;
   /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
   setVersion(scope: string, token: string): boolean;
   /** The current namespace (user). Switching never serves another namespace's entries. */
