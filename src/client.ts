@@ -372,15 +372,18 @@ export function createClient(options: ClientOptions = {}): Client {
       // Resolved once, before sending: the namespace it was sent in is the one it invalidates.
       const target = core.routing.resolve(url, core.namespace);
       if (method !== 'GET') {
-        // Sent again only when the server can tell a repeat from a second write.
+        // Sent again only when the server can tell a repeat from a second write, and never once
+        // the user has switched (it would go out with the other user's session).
         const idempotent = request.headers.has('idempotency-key');
         for (let attempt = 0; ; attempt++) {
+          const again = async (failure: Response | Error) =>
+            idempotent && (await retrying(core, attempt, target.url, failure, request.signal)) && core.namespace === target.namespace;
           const response = await core
             .fetch(idempotent ? request.clone() : request, { cache: target.route?.browserCache ?? core.browserCache })
             .catch(async (cause) => {
-              if (!(idempotent && (await retrying(core, attempt, target.url, networkError(url, cause), request.signal)))) throw cause;
+              if (!(await again(networkError(url, cause)))) throw cause;
             });
-          if (response && !(idempotent && (await retrying(core, attempt, target.url, response, request.signal)))) {
+          if (response && !(await again(response))) {
             await afterUnsafe(core, target, response);
             return response;
           }

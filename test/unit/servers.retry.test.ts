@@ -56,6 +56,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('reads are retried after network errors, 5xx and 429', () => {
@@ -158,13 +159,37 @@ describe('reads are retried after network errors, 5xx and 429', () => {
     expect(t.sent).toHaveLength(1);
   });
 
-  it("the caller's timeout covers the waits too", async () => {
+  it("the caller's timeout covers the waits too: it fires during a backoff, and nothing more is sent", async () => {
+    // No jitter: the first wait is the full 200 ms.
+    vi.spyOn(Math, 'random').mockReturnValue(1);
     const t = setup([offline(), offline(), offline()]);
     const read = t.client.get('/a', { timeout: 150 }).catch((error: unknown) => error);
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(150);
     expect(await read).toBeInstanceOf(TimeoutError);
-    // The first backoff is at least 100 ms, the second at least 200: the timeout fell in between.
-    expect(t.sent.length).toBeLessThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(t.sent).toHaveLength(1);
+    expect(t.retries().map((e) => e.delay)).toEqual([200]);
+  });
+
+  it('a retry belongs to the namespace it started in: after a switch during the wait, nothing is sent for it', async () => {
+    const t = setup([offline()], { namespace: 'alice' });
+    const read = t.client.get('/a').catch((error: unknown) => error);
+    await settle();
+    expect(t.retries()).toHaveLength(1);
+    t.client.namespace = 'bob';
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await read).toBeInstanceOf(NetworkError);
+    expect(t.sent).toHaveLength(1);
+  });
+
+  it('nor after a clear of its namespace during the wait', async () => {
+    const t = setup([status(503)], { namespace: 'alice' });
+    const read = t.client.get('/a').catch((error: unknown) => error);
+    await settle();
+    await t.client.clear({ namespace: 'alice' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await read).toMatchObject({ name: 'HttpError', status: 503 });
+    expect(t.sent).toHaveLength(1);
   });
 
   it('client.fetch GETs are retried like get', async () => {
@@ -196,6 +221,16 @@ describe('unsafe requests are retried only with an Idempotency-Key', () => {
       ['POST', '{"a":1}', 'k-1'],
     ]);
     expect(t.retries()).toHaveLength(2);
+  });
+
+  it('an idempotent write is not sent again once the user has switched during the wait', async () => {
+    const t = setup([status(503)], { namespace: 'alice' });
+    const response = t.client.fetch('/items', { method: 'POST', body: '{}', headers: { 'Idempotency-Key': 'k-2' } });
+    await settle();
+    t.client.namespace = 'bob';
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await response).status).toBe(503);
+    expect(t.sent).toHaveLength(1);
   });
 
   it('nostale/mutate: idempotencyKey sends Idempotency-Key and lets the write be retried', async () => {

@@ -99,6 +99,21 @@ describe('read replicas lag', () => {
     expect(t.token('tasks:alice')).toBe('8');
   });
 
+  it('a namespace switch during the backoff ends the read: nothing is asked again for another user', async () => {
+    const t = setup({ namespace: 'alice' });
+    await t.client.get('/cal/alice/may');
+    t.client.setVersion('calendar:alice', '6');
+    t.server.feed = '4';
+    const read = t.client.get('/cal/alice/may').catch((error: unknown) => error);
+    await settle();
+    const sent = t.sent.length;
+    t.client.namespace = 'bob';
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await read).toBeInstanceOf(StaleVersionError);
+    // Neither the feed again nor the version endpoint.
+    expect(t.sent).toHaveLength(sent);
+  });
+
   it('the backoff ends with the caller: an abort during it sends nothing more', async () => {
     const t = setup();
     await t.client.get('/cal/alice/may');
