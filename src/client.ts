@@ -1,6 +1,8 @@
 import type { Core } from './core/context.js';
 import { type CacheEventListener, emitter } from './core/emitter.js';
-import { NostaleError } from './core/errors.js';
+import { NostaleError, networkError } from './core/errors.js';
+import type { RetryOptions } from './core/retry.js';
+import { retrying } from './core/retry.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
 import type { ReadResult } from './core/fetchObserver.js';
 import { peek, readResult } from './core/peek.js';
@@ -16,6 +18,7 @@ export type { GetOptions } from './core/read.js';
 export type { ReadResult, ReadSource, WatchState } from './core/fetchObserver.js';
 export type { InvalidateTarget } from './core/invalidate.js';
 export type { Route } from './core/routes.js';
+export type { RetryOptions } from './core/retry.js';
 
 export interface ClientOptions {
   /**
@@ -131,6 +134,42 @@ export interface ClientOptions {
    */
   versionHeader?: string;
   /**
+   * Response header listing several scopes' tokens after a write that moved them all
+   * (`calendar:alice=12, tasks:alice=7`, as `nostale/server` and django-nostale send it).
+   *
+   * @default 'X-Cache-Versions'
+   * @example
+   * ```ts
+   * createClient({ versionsHeader: 'X-Revisions' });
+   * ```
+   */
+  versionsHeader?: string;
+  /**
+   * Whether cookies go with every request the client sends: reads, `fetch`, `prefetch` and version
+   * checks. A request's own `credentials` overrides it; a `Request` object passed to `fetch`
+   * keeps its own.
+   *
+   * @default the platform's ('same-origin')
+   * @example
+   * ```ts
+   * createClient({ baseUrl: 'https://api.example.com/', credentials: 'include' });
+   * ```
+   */
+  credentials?: RequestCredentials;
+  /**
+   * Retries with exponential backoff and jitter: of reads failing on the network, with a 5xx or
+   * a 429 (after at least its `Retry-After`), or answered by a lagging replica with an older
+   * version; and of unsafe `fetch` requests that carry an `Idempotency-Key`. Each wait is
+   * reported as a `retry` event and ends early when the caller's signal or timeout does.
+   *
+   * @default { retries: 2, delay: 200, maxDelay: 5000 }
+   * @example
+   * ```ts
+   * createClient({ retry: { retries: 0 } }); // fail at once
+   * ```
+   */
+  retry?: RetryOptions;
+  /**
    * `cache` mode for the browser's HTTP cache.
    *
    * @default 'no-store' (only nostale caches)
@@ -198,7 +237,21 @@ export interface Client {
   /** Warms the cache. Never rejects: failures are reported as events. */
   prefetch(urls: readonly string[], options?: GetOptions): Promise<void>;
   /** Asks the scope's version endpoint; true when the token is unchanged. Concurrent checks share one request. */
-  checkVersion(scope: string): Promise<boolean>;
+  checkVersion(
+    scope: string,
+    options?: {
+      /**
+       * Whether cookies go with the version request, overriding the client's `credentials`.
+       *
+       * @default the client's `credentials`
+       * @example
+       * ```ts
+       * client.checkVersion('calendar:alice', { credentials: 'include' });
+       * ```
+       */
+      credentials?: RequestCredentials;
+    },
+  ): Promise<boolean>;
   /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
   setVersion(scope: string, token: string): boolean;
   /** The current namespace (user). Switching never serves another namespace's entries. */
@@ -252,6 +305,9 @@ export function createClient(options: ClientOptions = {}): Client {
     enabled: options.enabled !== false,
     build: options.build,
     versionHeader: (options.versionHeader ?? 'x-cache-version').toLowerCase(),
+    versionsHeader: (options.versionsHeader ?? 'x-cache-versions').toLowerCase(),
+    credentials: options.credentials,
+    retry: { retries: 2, delay: 200, maxDelay: 5000, ...options.retry },
     browserCache: options.browserCache ?? 'no-store',
     timeout: options.timeout,
     defaultTtl: options.defaultTtl ?? 0,
@@ -306,16 +362,32 @@ export function createClient(options: ClientOptions = {}): Client {
 
     async fetch(input, init) {
       // A relative URL means what it means for `get`: relative to baseUrl.
-      const request = new Request(input instanceof Request ? input : new URL(String(input), base), init);
+      const request =
+        input instanceof Request
+          ? new Request(input, init)
+          : new Request(new URL(String(input), base), { credentials: core.credentials, ...init });
       if (!core.enabled) return core.fetch(request);
       const { method, url } = request;
       if (method === 'HEAD' || method === 'OPTIONS') return core.fetch(request);
       // Resolved once, before sending: the namespace it was sent in is the one it invalidates.
       const target = core.routing.resolve(url, core.namespace);
       if (method !== 'GET') {
-        const response = await core.fetch(request, { cache: target.route?.browserCache ?? core.browserCache });
-        await afterUnsafe(core, target, response);
-        return response;
+        // Sent again only when the server can tell a repeat from a second write, and never once
+        // the user has switched (it would go out with the other user's session).
+        const idempotent = request.headers.has('idempotency-key');
+        for (let attempt = 0; ; attempt++) {
+          const again = async (failure: Response | Error) =>
+            idempotent && (await retrying(core, attempt, target.url, failure, request.signal)) && core.namespace === target.namespace;
+          const response = await core
+            .fetch(idempotent ? request.clone() : request, { cache: target.route?.browserCache ?? core.browserCache })
+            .catch(async (cause) => {
+              if (!(await again(networkError(url, cause)))) throw cause;
+            });
+          if (response && !(await again(response))) {
+            await afterUnsafe(core, target, response);
+            return response;
+          }
+        }
       }
       const answer = await read(core, {
         target,
@@ -336,10 +408,12 @@ export function createClient(options: ClientOptions = {}): Client {
       await Promise.all(urls.map((url) => client.get(url, opts).catch(() => undefined)));
     },
 
-    checkVersion(scope) {
+    checkVersion(scope, opts) {
       const state = core.scopes.get(core.namespace, scope);
       const url = core.versionUrls.get(state) ?? core.routing.versionUrlOf(scope);
-      return url ? checkScope(core, state, url) : Promise.reject(new NostaleError(`No versionUrl known for scope "${scope}"`, { url: '' }));
+      return url
+        ? checkScope(core, state, url, opts?.credentials)
+        : Promise.reject(new NostaleError(`No versionUrl known for scope "${scope}"`, { url: '' }));
     },
 
     setVersion: (scope, token) => core.scopes.learn(core.scopes.get(core.namespace, scope), token, 'mutation'),

@@ -1,5 +1,5 @@
 export { createClient } from './client.js';
-export type { Client, ClientOptions, GetOptions, InvalidateTarget, Route } from './client.js';
+export type { Client, ClientOptions, GetOptions, InvalidateTarget, RetryOptions, Route } from './client.js';
 export { MemoryStore, type MemoryStoreOptions } from './memoryStore.js';
 export { HttpError, isNostaleError, NetworkError, NostaleError, ParseError, StaleVersionError, TimeoutError } from './core/errors.js';
 export type { CacheEntry, CacheEvent, CacheStats, Change, EntryFilter, MaybePromise, ScopeRecord, Store, UrlSelection } from './types.js';

@@ -8,6 +8,7 @@
 import type { Client } from './client.js';
 import { httpError, NostaleError, timeoutError } from './core/errors.js';
 import { jsonOrText, notify, wait } from './core/util.js';
+import { parseVersionList } from './server/versionList.js';
 
 /** A transform over decoded data, as `client.overlay` takes it. */
 export type Transform = (data: unknown, url: string) => unknown;
@@ -19,6 +20,16 @@ export interface MutationRequest {
   /** A plain object or array is sent as JSON (with `Content-Type: application/json`). */
   body?: BodyInit | Record<string, unknown> | unknown[] | null;
   headers?: HeadersInit;
+  /**
+   * Whether cookies go with the request.
+   *
+   * @default the client's `credentials`
+   * @example
+   * ```ts
+   * client.mutate({ scope, request: { url, method: 'DELETE', credentials: 'include' } });
+   * ```
+   */
+  credentials?: RequestCredentials;
 }
 
 export interface MutationOptions {
@@ -42,6 +53,19 @@ export interface MutationOptions {
    * ```
    */
   key?: string;
+  /**
+   * Sent as the `Idempotency-Key` header, which lets the client send the write again after a
+   * network error, a 5xx or a 429 (the client's `retry` policy): a server honouring the header
+   * applies it once. Also the dedupe `key` when none is given. Requests described as data only; a
+   * request function sets the header itself.
+   *
+   * @default none (the write is sent once)
+   * @example
+   * ```ts
+   * client.mutate({ scope, idempotencyKey: crypto.randomUUID(), request: { url, method: 'POST', body } });
+   * ```
+   */
+  idempotencyKey?: string;
   /**
    * A 404 means the thing is already gone: success for a delete. Default: true for DELETE
    * requests described as data, false otherwise.
@@ -97,6 +121,17 @@ export interface MutationsOptions {
   versionHeader?: string;
   /** Default `timeout` of every mutation, in ms. Default 30 000, so none stays pending forever; 0 disables. */
   timeout?: number;
+  /**
+   * Response header listing several scopes' new tokens (`calendar:alice=12, tasks:alice=7`): every
+   * scope in it is adopted, also from a request function's response.
+   *
+   * @default 'X-Cache-Versions'
+   * @example
+   * ```ts
+   * withMutations(client, { versionsHeader: 'X-Revisions' });
+   * ```
+   */
+  versionsHeader?: string;
 }
 
 /**
@@ -134,6 +169,7 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
   const augmented = client as C & { mutate?: Mutate };
   if (augmented.mutate) return augmented as C & { mutate: Mutate };
   const header = (options.versionHeader ?? client.versionHeader ?? 'x-cache-version').toLowerCase();
+  const listHeader = options.versionsHeader ?? 'x-cache-versions';
   const shared = new Map<string, Promise<MutationResult>>();
   const pending = new Map<number, PendingMutation>();
   const listeners = new Set<(event: MutationEvent) => void>();
@@ -207,7 +243,10 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     let data: unknown;
     try {
       // The timeout holds even when the request function ignores the signal.
-      response = await wait(typeof request === 'function' ? request(controller.signal) : send(request, controller.signal), guard);
+      response = await wait(
+        typeof request === 'function' ? request(controller.signal) : send(request, controller.signal, opts.idempotencyKey),
+        guard,
+      );
       data = jsonOrText(await wait(response.text(), guard));
     } catch (cause) {
       if ((cause as Error | undefined)?.name === 'TimeoutError') return fail('timeout', cause);
@@ -221,6 +260,9 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     }
 
     const token = response.headers.get(header) ?? undefined;
+    // The other scopes one write moved; the mutation's own scope is judged below.
+    const list = client.namespace === namespace && response.headers.get(listHeader);
+    if (list) for (const [other, each] of parseVersionList(list)) if (other !== scope) client.setVersion(other, each);
     let releaseNow = false;
     if (client.namespace !== namespace) {
       // The user switched meanwhile: setVersion would speak for the wrong namespace.
@@ -243,20 +285,29 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     return result;
   }
 
-  function send(request: MutationRequest, signal: AbortSignal): Promise<Response> {
+  function send(request: MutationRequest, signal: AbortSignal, idempotencyKey: string | undefined): Promise<Response> {
     const headers = new Headers(request.headers);
+    if (idempotencyKey !== undefined) headers.set('idempotency-key', idempotencyKey);
     let body = request.body;
     if (body !== null && body !== undefined && (Array.isArray(body) || Object.getPrototypeOf(body) === Object.prototype)) {
       body = JSON.stringify(body);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
-    return client.fetch(request.url, { method: request.method, headers, body: body as BodyInit | null | undefined, signal });
+    return client.fetch(request.url, {
+      method: request.method,
+      headers,
+      body: body as BodyInit | null | undefined,
+      signal,
+      ...(request.credentials && { credentials: request.credentials }),
+    });
   }
 
   const mutate = (<T>(opts: MutationOptions): Promise<MutationResult<T>> => {
     const request = opts.request;
     const key =
-      opts.key ?? (typeof request !== 'function' && request.method.toUpperCase() === 'DELETE' ? `DELETE ${request.url}` : undefined);
+      opts.key ??
+      opts.idempotencyKey ??
+      (typeof request !== 'function' && request.method.toUpperCase() === 'DELETE' ? `DELETE ${request.url}` : undefined);
     const existing = key === undefined ? undefined : shared.get(key);
     if (existing) return existing as Promise<MutationResult<T>>;
     const mutation: PendingMutation = { id: ++sequence, key, scope: opts.scope, startedAt: Date.now() };

@@ -127,6 +127,16 @@ export type CacheEvent =
    * before a local invalidation): neither stored nor served; asked again when `retried`.
    */
   | { type: 'late'; url: string; scope: string; version: string | undefined; retried: boolean }
+  /**
+   * A request failed (network error, 5xx, 429) and is tried again: try `attempt` (from 1), after
+   * waiting `delay` ms. (A lagging replica's answer is reported as `late`, with `retried`.)
+   */
+  | { type: 'retry'; url: string; attempt: number; delay: number; error: Error }
+  /**
+   * The scope's version endpoint confirmed, twice, a token lower than one the client held: the
+   * server lost its counter. The lower token is adopted and every entry of the scope retired.
+   */
+  | { type: 'version-reset'; scope: string; version: string; previous: string | undefined }
   | { type: 'error'; url: string; error: Error }
   | { type: 'warning'; code: string; message: string };
 

@@ -116,6 +116,18 @@ function describeCacheEvent(event: CacheEvent, store: Store, state: State): Said
         text: `${month(event.url)}: answer arrived late (${event.version === undefined ? 'sent before a change' : `version ${event.version}, older than the one known`}): discarded${event.retried ? ', asking again' : ''}`,
         tone: 'warn',
       };
+    case 'retry':
+      return {
+        kind: 'retry',
+        text: `${month(event.url)}: ${event.error.name === 'HttpError' ? 'the server failed' : 'no answer'}: asking again in ${Math.round(event.delay)} ms (try ${event.attempt})`,
+        tone: 'warn',
+      };
+    case 'version-reset':
+      return {
+        kind: 'version',
+        text: `${event.scope}: the server lost its version counter (${event.previous} → ${event.version}): every saved copy of it dropped`,
+        tone: 'warn',
+      };
     case 'error':
       return describeError(event, store, state);
     case 'warning':

@@ -1,6 +1,7 @@
 import type { CacheEntry, Change, Store } from '../types.js';
 import type { Emitter } from './emitter.js';
 import { type Condition, condition } from './entry.js';
+import type { RetryOptions } from './retry.js';
 import type { Routing } from './routes.js';
 import type { Scopes, ScopeState } from './scopes.js';
 
@@ -32,6 +33,11 @@ export interface Core {
   enabled: boolean;
   build: string | undefined;
   versionHeader: string;
+  /** The multi-scope list header (`x-cache-versions`), lowercased. */
+  versionsHeader: string;
+  /** The client's `credentials` default for every request it sends. */
+  credentials: RequestCredentials | undefined;
+  retry: Required<RetryOptions>;
   browserCache: RequestCache;
   timeout: number | undefined;
   defaultTtl: number;

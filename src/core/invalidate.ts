@@ -110,9 +110,20 @@ export async function invalidate(core: Core, target: InvalidateTarget): Promise<
  * same-origin URLs it names, for the target resolved when it was sent (the user may have switched).
  */
 export async function afterUnsafe(core: Core, target: Target, response: Response): Promise<void> {
-  if (response.status >= 400) return;
+  // Any answer carrying versions says what they are now, a 404 to a delete included.
   const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
   if (token !== null) core.scopes.learn(core.scopes.get(target.namespace, target.scope!), token, 'mutation');
+  // `scope=token, …` with percent-encoded scopes, as formatVersionList (nostale/server) and
+  // django-nostale write it. A malformed member is skipped, never failing the request.
+  for (const member of response.headers.get(core.versionsHeader)?.split(',') ?? []) {
+    const at = member.lastIndexOf('=');
+    const each = member.slice(at + 1).trim();
+    try {
+      if (at > 0 && each)
+        core.scopes.learn(core.scopes.get(target.namespace, decodeURIComponent(member.slice(0, at).trim())), each, 'mutation');
+    } catch {}
+  }
+  if (response.status >= 400) return;
   const urls = [target.url];
   const origin = new URL(target.url).origin;
   for (const name of ['location', 'content-location']) {

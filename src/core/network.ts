@@ -4,8 +4,10 @@ import { freshness } from './cacheControl.js';
 import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
 import { servableOnError } from './entry.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
+import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
 import { jsonOrText, textOf, wait } from './util.js';
+import { checkScope } from './versionCheck.js';
 
 /** What one read asks of the network. */
 export interface ReadRequest {
@@ -73,6 +75,10 @@ export function fetchShared(core: Core, req: ReadRequest, key: string, known: bo
 async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry | undefined, shared: Shared): Promise<CacheEntry> {
   const { target } = req;
   const { signal } = shared.controller;
+  let askedForReset = false;
+  // A retry belongs to the namespace it was started in: once that was switched or cleared, it
+  // would go out with another user's session. Asked again after every wait.
+  const mayRetry = () => !shared.detached && core.namespace === target.namespace;
   for (let attempt = 0; ; attempt++) {
     const scope = scopeOf(core, target);
     const markAtSend = scope?.mark;
@@ -102,7 +108,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         headers,
         signal,
         cache: target.route?.browserCache ?? core.browserCache,
-        credentials: req.credentials,
+        credentials: req.credentials ?? core.credentials,
       });
       response.headers.forEach((value, name) => {
         responseHeaders[name.toLowerCase()] = value;
@@ -121,7 +127,16 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       }
     } catch (cause) {
       if (signal.aborted) throw signal.reason;
-      return staleOr(core, req, validator, isNostaleError(cause) ? cause : networkError(target.href, cause));
+      const error = isNostaleError(cause) ? cause : networkError(target.href, cause);
+      // A blip is tried again, unless the last good entry may answer for it at once (stale-if-error).
+      if (
+        !(validator && servableOnError(validator, scopeOf(core, validator), core.now())) &&
+        mayRetry() &&
+        (await retrying(core, attempt, target.url, error, signal)) &&
+        mayRetry()
+      )
+        continue;
+      return staleOr(core, req, validator, error);
     }
     const responseTime = core.now();
     const { status } = response;
@@ -135,17 +150,29 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
+      if (mayRetry() && (await retrying(core, attempt, target.url, response, signal)) && mayRetry()) continue;
       // Errors are answered, never stored: the previous good entry stays where it is. A 304 we
       // did not ask for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
       return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
     }
     const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
-      // A retry belongs to the namespace it was started in: once that was switched or cleared,
-      // it would go out with another user's session. Dropped, never re-targeted.
-      const retry = attempt < MAX_LATE_RETRIES && !shared.detached && core.namespace === target.namespace;
+      // An older token (a lagging replica) is asked again after a backoff; an answer that raced a
+      // change we made is asked again at once. Dropped, never re-targeted to another namespace.
+      const lagging = mayRetry() && core.scopes.order(scope!, token) < 0;
+      const retry = mayRetry() && attempt < (lagging ? core.retry.retries : MAX_LATE_RETRIES);
       core.record(undefined, () => ({ type: 'late', url: target.url, scope: scope!.scope, version: token, retried: retry }));
-      if (retry) continue;
+      if (retry) {
+        if (lagging) await sleep(backoff(core, attempt), signal);
+        if (mayRetry()) continue;
+      }
+      // Still older after every retry: the server may have lost its counter, which only its version
+      // endpoint can confirm (checkScope adopts a confirmed reset). Then this answer is current.
+      if (lagging && target.versionUrl && !askedForReset && mayRetry()) {
+        askedForReset = true;
+        await checkScope(core, scope!, target.versionUrl, req.credentials);
+        if (core.scopes.order(scope!, token) >= 0 && mayRetry()) continue;
+      }
       throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {
         url: target.href,
         scope: scope!.scope,

@@ -86,6 +86,17 @@ export interface GetOptions {
    * ```
    */
   persist?: boolean;
+  /**
+   * Whether cookies go with this read (and the version check it makes), overriding the client's
+   * `credentials`.
+   *
+   * @default the client's `credentials`
+   * @example
+   * ```ts
+   * client.get('https://api.example.com/me', { credentials: 'include' });
+   * ```
+   */
+  credentials?: RequestCredentials;
 }
 
 /** `get`: the hot path first, a plain read of a fresh memory entry settling without building a request. */
@@ -107,6 +118,7 @@ export const request = (target: Target, opts: GetOptions): ReadRequest => ({
   persist: opts.persist !== false,
   signal: opts.signal,
   timeout: opts.timeout,
+  credentials: opts.credentials,
   as: opts.as ?? 'json',
 });
 
@@ -145,7 +157,7 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
   const scope = target.scope === undefined ? undefined : core.scopes.get(target.namespace, target.scope);
   if (scope && target.versionUrl) core.versionUrls.set(scope, target.versionUrl);
   if (validator && scope && target.versionUrl) {
-    if ((await checkScope(core, scope, target.versionUrl)) && condition(validator, scope, core.now()) !== 'dead') {
+    if ((await checkScope(core, scope, target.versionUrl, req.credentials)) && condition(validator, scope, core.now()) !== 'dead') {
       core.record('hits', event('hit'));
       return validator;
     }

@@ -92,6 +92,15 @@ export function scopes(onChange: (state: ScopeState, previous: string | undefine
       move(state, record.token, record.local, origin, record.mark);
     },
 
+    /**
+     * The server lost its counter (its version endpoint confirmed a lower token): the lower token
+     * is the reference from now on, and every entry of the scope is retired with the old mark.
+     */
+    reset(state: ScopeState, token: string): void {
+      state.high = undefined;
+      move(state, token, false, 'endpoint');
+    },
+
     /** Local invalidation: every entry of the scope becomes stale. */
     bump: (state: ScopeState, origin: ScopeOrigin): void => move(state, state.token, true, origin),
 

@@ -1,19 +1,38 @@
 import type { Core } from './context.js';
 import { httpError, parseError } from './errors.js';
-import type { ScopeState } from './scopes.js';
+import { backoff, sleep } from './retry.js';
+import { compareTokens, type ScopeState } from './scopes.js';
 import { jsonOrText } from './util.js';
 
-/** Asks the scope's version endpoint; concurrent checks of one scope share one request. True when unchanged. */
-export function checkScope(core: Core, scope: ScopeState, versionUrl: string): Promise<boolean> {
+/**
+ * Asks the scope's version endpoint; concurrent checks of one scope share one request (sent with
+ * the first caller's `credentials`, else the client's). True when unchanged.
+ */
+export function checkScope(core: Core, scope: ScopeState, versionUrl: string, credentials?: RequestCredentials): Promise<boolean> {
   let check = core.versionChecks.get(scope);
   if (!check) {
-    check = ask(core, scope, versionUrl).finally(() => core.versionChecks.delete(scope));
+    check = ask(core, scope, versionUrl, credentials ?? core.credentials).finally(() => core.versionChecks.delete(scope));
     core.versionChecks.set(scope, check);
   }
   return check;
 }
 
-async function ask(core: Core, scope: ScopeState, versionUrl: string): Promise<boolean> {
+/** One answer of the version endpoint, as a token. */
+async function tokenAt(core: Core, versionUrl: string, credentials: RequestCredentials | undefined): Promise<string> {
+  const response = await core.fetch(versionUrl, { cache: 'no-store', credentials });
+  if (!response.ok) throw httpError(response.status, versionUrl, undefined);
+  const text = await response.text();
+  const version = (jsonOrText(text) as { version?: unknown } | undefined)?.version;
+  // JSON.parse has already rounded it: 2^53 + 1 reads as 2^53, a version the server never sent.
+  if (typeof version === 'number' && !Number.isSafeInteger(version)) {
+    core.warn('unsafe-version-number', `${versionUrl}: a version beyond 2^53 must be sent as a string`);
+    throw parseError(versionUrl, text);
+  }
+  if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
+  return String(version);
+}
+
+async function ask(core: Core, scope: ScopeState, versionUrl: string, credentials: RequestCredentials | undefined): Promise<boolean> {
   const markAtSend = scope.mark;
   core.record('revalidations', () => ({
     type: 'revalidate',
@@ -24,12 +43,22 @@ async function ask(core: Core, scope: ScopeState, versionUrl: string): Promise<b
   }));
   let token: string;
   try {
-    const response = await core.fetch(versionUrl, { cache: 'no-store' });
-    if (!response.ok) throw httpError(response.status, versionUrl, undefined);
-    const text = await response.text();
-    const version = (jsonOrText(text) as { version?: unknown } | undefined)?.version;
-    if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
-    token = String(version);
+    token = await tokenAt(core, versionUrl, credentials);
+    // Lower than a token we hold: a lagging replica, or a server that lost its counter (a flush,
+    // an evicted key). Asked again after a backoff; a second answer as low, and not lower than
+    // the first, is a reset: otherwise the scope would refuse every read until the counter
+    // overtook the old token, which may be never.
+    if (core.scopes.order(scope, token) < 0) {
+      await sleep(backoff(core, 0));
+      const again = await tokenAt(core, versionUrl, credentials);
+      if (scope.mark === markAtSend && core.scopes.order(scope, again) < 0 && compareTokens(again, token) >= 0) {
+        const previous = scope.token;
+        core.record(undefined, () => ({ type: 'version-reset', scope: scope.scope, version: again, previous }));
+        core.scopes.reset(scope, again);
+        return false;
+      }
+      token = again;
+    }
   } catch (error) {
     core.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
     return false;

@@ -95,7 +95,17 @@ describe('the panel in plain words', () => {
   });
 
   it('shows an event type it does not know yet, by name and fields, instead of dropping it', () => {
-    const [line] = say([{ type: 'version-reset', scope: 'calendar:alice', count: 12 } as unknown as CacheEvent]);
-    expect(line).toMatchObject({ kind: 'version-reset', text: 'version reset: scope calendar:alice, count 12' });
+    // `version-reset` was the example here until the client learned it (issue 9).
+    const [line] = say([{ type: 'scope-merged', scope: 'calendar:alice', count: 12 } as unknown as CacheEvent]);
+    expect(line).toMatchObject({ kind: 'scope-merged', text: 'scope merged: scope calendar:alice, count 12' });
+  });
+
+  it('says when the server lost its counter, and when a request is asked again', () => {
+    const [reset, retry] = say([
+      { type: 'version-reset', scope: 'calendar:alice', version: '3', previous: '1764590000000123' },
+      { type: 'retry', url: FEED, attempt: 1, delay: 180.4, error: new Error('offline') },
+    ]);
+    expect(reset?.text).toBe('calendar:alice: the server lost its version counter (1764590000000123 → 3): every saved copy of it dropped');
+    expect(retry?.text).toMatch(/: no answer: asking again in 180 ms \(try 1\)$/);
   });
 });
