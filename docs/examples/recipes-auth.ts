@@ -4,12 +4,12 @@ import { type Client, createClient } from 'nostale';
 import { removeItem, withMutations } from 'nostale/mutate';
 
 // #region cookies
-// Session cookies on another origin: send them with every request nostale makes.
+// Session cookies on another origin: every request nostale makes sends them, version checks too.
 export const crossOrigin = (userId: string) =>
   createClient({
     baseUrl: 'https://api.example.com/',
     namespace: userId, // whose cache this is: part of every key
-    fetch: (input, init) => fetch(input, { ...init, credentials: 'include' }),
+    credentials: 'include', // a read's own `credentials` option overrides it
   });
 // #endregion cookies
 
