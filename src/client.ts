@@ -1,6 +1,6 @@
 import type { Core } from './core/context.js';
 import { type CacheEventListener, emitter } from './core/emitter.js';
-import { NostaleError } from './core/errors.js';
+import { NostaleError, networkError } from './core/errors.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
 import type { ReadResult } from './core/fetchObserver.js';
 import { peek, readResult } from './core/peek.js';
@@ -313,7 +313,10 @@ export function createClient(options: ClientOptions = {}): Client {
       // Resolved once, before sending: the namespace it was sent in is the one it invalidates.
       const target = core.routing.resolve(url, core.namespace);
       if (method !== 'GET') {
-        const response = await core.fetch(request, { cache: target.route?.browserCache ?? core.browserCache });
+        // Typed like a read's failure; an abort stays the caller's own reason, as in fetch.
+        const response = await core.fetch(request, { cache: target.route?.browserCache ?? core.browserCache }).catch((cause) => {
+          throw request.signal.aborted ? cause : networkError(url, cause);
+        });
         await afterUnsafe(core, target, response);
         return response;
       }
