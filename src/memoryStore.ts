@@ -66,6 +66,11 @@ export class MemoryStore implements Store {
   set(entries: readonly CacheEntry[]): void {
     for (const entry of entries) {
       this.remove(entry.key);
+      // An entry over the whole budget would evict every other entry, then itself: refused alone.
+      if (entry.size > this.maxBytes) {
+        this.report?.({ type: 'evict', key: entry.key, reason: 'too-large' });
+        continue;
+      }
       this.map.set(entry.key, { entry, moved: ++this.clock });
       this.bytes += entry.size;
       const keys = this.byUrl.get(entry.url);
