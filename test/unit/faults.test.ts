@@ -5,7 +5,9 @@
  * or rolled back, never pending and never silently dropped. docs/reliability-faults.md maps every
  * fault to its tests, here and elsewhere.
  */
+import { deleteDB, openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { idbStore, tieredStore } from '../../src/idb.js';
 import {
   type CacheEvent,
   type ClientOptions,
@@ -18,6 +20,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { MutationError, type MutationEvent, type MutationOptions, removeItem, withMutations } from '../../src/mutate.js';
+import { rawRecords, uniqueName } from './support/idb.js';
 import { type HeldRequest, json, origin, settle } from './support/origin.js';
 
 const BASE = 'http://api.test/';
@@ -91,6 +94,7 @@ function faulty(fault: (request: HeldRequest) => Response | undefined, feedHeade
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('network error', () => {
@@ -557,5 +561,160 @@ describe('a body over a configured size limit (maxBytes)', () => {
     expect(await t.client.get(FEED)).toHaveLength(5_000);
     expect(t.client.peek(FEED)).toBeUndefined();
     expect(t.requests).toHaveLength(2);
+  });
+});
+
+/**
+ * A page over memory over IndexedDB (fake-indexeddb), as an app builds it; a second page over the
+ * same name, with empty memory, is a reload. `answer` is that page's origin.
+ */
+async function page(name: string, answer: (request: HeldRequest) => Response | undefined, openTimeout?: number) {
+  const store = idbStore({ name, pruneDelay: false, openTimeout });
+  const t = setup(answer, { store: tieredStore(store) });
+  await t.client.ready;
+  const leave = async () => {
+    await store.flush();
+    store.close();
+  };
+  return { ...t, store, leave };
+}
+
+const offline = (request: HeldRequest) => void request.fail(new TypeError('Failed to fetch'));
+/**
+ * A backend: the feed with its version, cacheable for ten minutes; a DELETE removes the item and
+ * answers 204 with the next version.
+ */
+function backend() {
+  let items = ITEMS;
+  let version = 1;
+  return (request: HeldRequest) => {
+    if (request.method === 'DELETE') {
+      const id = request.url.split('/').pop();
+      items = items.filter((item) => item.id !== id);
+      return new Response(null, { status: 204, headers: { 'x-cache-version': String(++version) } });
+    }
+    return json(items, { 'cache-control': 'max-age=600', 'x-cache-version': String(version) });
+  };
+}
+
+/** Makes every put into the `only` object stores fail for lack of quota, as Firefox reports it (on the request). */
+function outOfQuota(only: readonly string[]) {
+  type FakeTransaction = IDBTransaction & { _execRequestAsync(request: { operation: () => unknown; source: unknown }): IDBRequest };
+  const put = IDBObjectStore.prototype.put;
+  return vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+    if (!only.includes(this.name)) return put.call(this, value, key);
+    return (this.transaction as FakeTransaction)._execRequestAsync({
+      operation: () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+      source: this,
+    });
+  });
+}
+
+describe('IndexedDB quota errors mid-batch', () => {
+  it.each([[['scopes']], [['entries', 'scopes']]])(
+    'a delete committed while puts into %j fail never comes back after a reload, even offline',
+    async (only) => {
+      const name = uniqueName('quota');
+      const first = await page(name, backend());
+      await first.client.get(FEED);
+      await first.client.get(`${FEED}?page=2`);
+      await first.store.flush();
+      outOfQuota(only);
+      // One batch: the scope's new version and a new answer; the version cannot be written.
+      await deleteB(first);
+      expect(first.outcomes.map((e) => e.type)).toEqual(['pending', 'committed']);
+      expect(await first.client.get(FEED)).toEqual([{ id: 'a' }]);
+      await first.leave();
+      vi.restoreAllMocks();
+
+      const reload = await page(name, offline);
+      // Page 2 was stored before the delete. The scope record that would have retired it could
+      // not be written, so the old one was removed and its entries died with it: offline, the
+      // read fails rather than show b.
+      expect(await rejection(reload.client.get(`${FEED}?page=2`))).toBeInstanceOf(NetworkError);
+      await reload.leave();
+    },
+  );
+});
+
+describe('a blocked upgrade', () => {
+  it('runs memory-only with a warning: reads answer, a mutation commits, nothing is lost', async () => {
+    const name = uniqueName('blocked');
+    // Another tab holds the previous schema open and never closes for an upgrade.
+    const legacy = await openDB(name, 1, { upgrade: (db) => void db.createObjectStore('entries', { keyPath: 'key' }) });
+    const t = await page(name, backend(), 50);
+    await t.store.ready;
+    expect(t.store.status).toBe('memory-only');
+    expect(await t.client.get(FEED)).toEqual(ITEMS);
+    await deleteB(t);
+    expect(t.outcomes.map((e) => e.type)).toEqual(['pending', 'committed']);
+    expect(await t.client.get(FEED)).toEqual([{ id: 'a' }]);
+    expect(t.events).toContainEqual(expect.objectContaining({ type: 'warning', code: 'idb-unavailable' }));
+    legacy.close();
+    await t.leave();
+  });
+});
+
+describe('a missing IndexedDB', () => {
+  it.each([
+    ['indexedDB: null', () => idbStore({ indexedDB: null })],
+    [
+      'no global indexedDB',
+      () => {
+        vi.stubGlobal('indexedDB', undefined);
+        return idbStore({ pruneDelay: false });
+      },
+    ],
+  ])('%s: reads come from memory, a mutation commits and rolls back as usual', async (_, make) => {
+    let fail = false;
+    const api = backend();
+    const t = setup((request) => (fail ? json({}, {}, 500) : api(request)), { store: tieredStore(make()) });
+    expect(await t.client.get(FEED)).toEqual(ITEMS);
+    await deleteB(t);
+    fail = true;
+    const failed = rejection(
+      t.client.mutate({ scope: SCOPE, request: { url: `${FEED}/a`, method: 'DELETE' }, optimistic: removeItem('a') }),
+    );
+    expect(await failed).toMatchObject({ reason: 'http', status: 500 });
+    expect(t.outcomes.map((e) => e.type)).toEqual(['pending', 'committed', 'pending', 'rolled-back']);
+    expect(t.events).toContainEqual(expect.objectContaining({ type: 'warning', code: 'idb-unavailable' }));
+    vi.unstubAllGlobals();
+  });
+});
+
+describe('a corrupt record', () => {
+  it('is dropped and reported, and the read goes to the network instead of failing', async () => {
+    const name = uniqueName('corrupt');
+    const first = await page(name, backend());
+    await first.client.get(FEED);
+    await first.leave();
+    const db = await openDB(name);
+    const [record] = (await db.getAll('entries')) as Record<string, unknown>[];
+    await db.put('entries', { ...record, body: 42, headers: 'garbage' });
+    db.close();
+
+    const reload = await page(name, backend());
+    expect(await reload.client.get(FEED)).toEqual(ITEMS);
+    expect(reload.requests).toHaveLength(1);
+    expect(reload.events).toContainEqual(expect.objectContaining({ type: 'evict', reason: 'corrupt' }));
+    await reload.leave();
+  });
+});
+
+describe('a database deleted by another tab', () => {
+  it('the page carries on: reads answer, a mutation commits, and later answers are persisted again', async () => {
+    const name = uniqueName('deleted');
+    const t = await page(name, backend());
+    await t.client.get(FEED);
+    await t.store.flush();
+    expect(await Promise.race([deleteDB(name).then(() => 'deleted'), new Promise((r) => setTimeout(r, 1000, 'blocked'))])).toBe('deleted');
+    await deleteB(t);
+    expect(t.outcomes.map((e) => e.type)).toEqual(['pending', 'committed']);
+    expect(await t.client.get(FEED)).toEqual([{ id: 'a' }]);
+    await t.store.flush();
+    expect((await rawRecords(name)).map((r) => r.url)).toEqual([`${BASE}users/alice/events`]);
+    await t.leave();
   });
 });
