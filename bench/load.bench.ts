@@ -69,9 +69,12 @@ async function concurrentGets(nostale: Nostale): Promise<Row[]> {
       });
     },
   });
-  // Caller i asks for URL (i * 7919) mod URLS in language i mod 2: every URL and variant is asked
-  // for by about 25 callers, interleaved, all in flight at once.
-  const asks = Array.from({ length: CALLERS }, (_, i) => ({ path: `/feed/${(i * 7919) % URLS}`, lang: LANGS[i % 2]! }));
+  // Caller i asks for URL i mod URLS in the language of its pass over the URLs: every URL and
+  // variant is asked for by CALLERS / (URLS × 2) callers, interleaved, all in flight at once.
+  const asks = Array.from({ length: CALLERS }, (_, i) => ({
+    path: `/feed/${i % URLS}`,
+    lang: LANGS[Math.floor(i / URLS) % LANGS.length]!,
+  }));
   const started = performance.now();
   const answers = await Promise.all(
     asks.map(({ path, lang }) => client.get<{ url: string; lang: string }>(path, { headers: { 'accept-language': lang } })),
