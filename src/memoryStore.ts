@@ -4,7 +4,7 @@ import type { CacheEntry, CacheEvent, EntryFilter, Store } from './types.js';
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used go first (see `MemoryStore`). Default 1000. */
   maxEntries?: number;
-  /** Most bytes of bodies kept (approximate). Default 50 MB. */
+  /** Most bytes of bodies kept (approximate); a larger entry is answered but not kept. Default 50 MB. */
   maxBytes?: number;
 }
 

@@ -20,6 +20,7 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { MutationError, type MutationEvent, type MutationOptions, removeItem, withMutations } from '../../src/mutate.js';
+import { syncTabs } from '../../src/sync.js';
 import { rawRecords, uniqueName } from './support/idb.js';
 import { type HeldRequest, json, origin, settle } from './support/origin.js';
 
@@ -716,5 +717,63 @@ describe('a database deleted by another tab', () => {
     await t.store.flush();
     expect((await rawRecords(name)).map((r) => r.url)).toEqual([`${BASE}users/alice/events`]);
     await t.leave();
+  });
+});
+
+describe('malformed cross-tab messages', () => {
+  it('arriving while a mutation is pending change nothing: it commits, and the other tab still learns the bump', async () => {
+    const name = `faults-${Math.random().toString(36).slice(2)}`;
+    const api = backend();
+    const a = setup(api);
+    const b = setup(api);
+    const stops = [syncTabs(a.client, { name }), syncTabs(b.client, { name })];
+    const intruder = new BroadcastChannel(name);
+    const bystander = new BroadcastChannel(name);
+    // The intruder's messages arrive in order: once its last one reached a bystander, all did.
+    const delivered = new Promise<void>((resolve) => {
+      bystander.onmessage = (event) => {
+        if ((event.data as { from?: unknown } | null)?.from === 'last') resolve();
+      };
+    });
+    try {
+      expect(await a.client.get(FEED)).toEqual(ITEMS);
+      expect(await b.client.get(FEED)).toEqual(ITEMS);
+      const apply = vi.spyOn(b.client, 'apply');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const pending = a.client.mutate({
+        scope: SCOPE,
+        optimistic: removeItem('b'),
+        request: async () => {
+          await held;
+          return a.client.fetch(`${FEED}/b`, { method: 'DELETE' });
+        },
+      });
+      for (const message of [
+        null,
+        42,
+        'clear',
+        { protocol: 'nostale-sync/1' },
+        { protocol: 'nostale-sync/1', from: 'last', change: { kind: 'clear', namespace: 5 } },
+      ]) {
+        intruder.postMessage(message);
+      }
+      await delivered;
+      await settle();
+      // Only well-formed changes reach apply (a's first token may); none of the garbage did.
+      expect(apply.mock.calls.filter(([change]) => change.kind !== 'scope')).toEqual([]);
+      const sent = b.requests.length;
+      expect(await b.client.get(FEED)).toEqual(ITEMS);
+      expect(b.requests.length).toBe(sent);
+      expect(a.client.mutate.pending()).toHaveLength(1);
+      release();
+      await pending;
+      expect(a.outcomes.map((e) => e.type)).toEqual(['pending', 'committed']);
+      await vi.waitFor(async () => expect(await b.client.get(FEED)).toEqual([{ id: 'a' }]));
+    } finally {
+      intruder.close();
+      bystander.close();
+      for (const stop of stops) stop();
+    }
   });
 });
