@@ -15,9 +15,10 @@ import { failedRow, gc, round, type Row } from './lib/measure.js';
 const MODULES = [
   { id: 'idb', file: './idb.bench.ts', exported: 'runIdbBenchmarks', group: 'idb benchmarks' },
   { id: 'calendar', file: './calendar.bench.ts', exported: 'runCalendarBenchmarks', group: 'calendar benchmarks' },
+  { id: 'load', file: './load.bench.ts', exported: 'runLoadBenchmarks', group: 'load benchmarks' },
 ] as const;
 
-/** `npm run bench -- core idb` runs only those groups (core, idb, calendar); none given runs all. */
+/** `npm run bench -- core idb` runs only those groups (core, idb, calendar, load); none given runs all. `--quick` shortens load. */
 const only = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('-')));
 const selected = (id: string) => only.size === 0 || only.has(id);
 

@@ -381,7 +381,9 @@ export function createClient(options: ClientOptions = {}): Client {
           const response = await core
             .fetch(idempotent ? request.clone() : request, { cache: target.route?.browserCache ?? core.browserCache })
             .catch(async (cause) => {
-              if (!(await again(networkError(url, cause)))) throw cause;
+              // Typed like a read's failure; an abort stays the caller's own reason, as in fetch.
+              const failure = networkError(url, cause);
+              if (!(await again(failure))) throw request.signal.aborted ? cause : failure;
             });
           if (response && !(await again(response))) {
             await afterUnsafe(core, target, response);

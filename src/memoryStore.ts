@@ -4,7 +4,7 @@ import type { CacheEntry, CacheEvent, EntryFilter, Store } from './types.js';
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used go first (see `MemoryStore`). Default 1000. */
   maxEntries?: number;
-  /** Most bytes of bodies kept (approximate). Default 50 MB. */
+  /** Most bytes of bodies kept (approximate); a larger entry is answered but not kept. Default 50 MB. */
   maxBytes?: number;
 }
 
@@ -66,6 +66,11 @@ export class MemoryStore implements Store {
   set(entries: readonly CacheEntry[]): void {
     for (const entry of entries) {
       this.remove(entry.key);
+      // An entry over the whole budget would evict every other entry, then itself: refused alone.
+      if (entry.size > this.maxBytes) {
+        this.report?.({ type: 'evict', key: entry.key, reason: 'too-large' });
+        continue;
+      }
       this.map.set(entry.key, { entry, moved: ++this.clock });
       this.bytes += entry.size;
       const keys = this.byUrl.get(entry.url);

@@ -108,7 +108,7 @@ export type CacheEvent =
   | { type: 'revalidate'; key: string; url: string; scope?: string; via: 'conditional' | 'version' }
   | { type: 'not-modified'; key: string; url: string }
   | { type: 'store'; key: string; url: string; scope?: string; size: number; persisted: boolean }
-  | { type: 'evict'; key: string; reason: 'lru' | 'expired' | 'version' | 'corrupt' }
+  | { type: 'evict'; key: string; reason: 'lru' | 'expired' | 'version' | 'corrupt' | 'too-large' }
   | ({ type: 'invalidate'; count?: number; origin: 'local' | 'remote' | 'unsafe-request' } & UrlSelection)
   | {
       type: 'version';
