@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { manglePlugin } from './scripts/mangle.mjs';
 
 const entries = {
   index: resolve(import.meta.dirname, 'src/index.ts'),
@@ -14,6 +15,8 @@ const entries = {
 };
 
 export default defineConfig({
+  // Internal property names shortened in dist/ as in the no-bundler build and `npm run size`.
+  plugins: [manglePlugin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -44,6 +47,27 @@ export default defineConfig({
           setupFiles: ['test/unit/setup.ts'],
           // The FullCalendar and property tests take 1-2 s alone and 5-6 s on a loaded 2-core
           // runner (main too, measured): vitest's 5 s default made them fail by the machine's mood.
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The unit tests that use only the public entry points, run against the built library (as
+        // users get it: internal property names shortened) instead of src/. scripts/test.mjs
+        // builds it first, with this config, into .vite/dist-test (dist/ is left alone).
+        extends: true,
+        resolve: {
+          alias: [
+            {
+              find: /^(?:\.\.\/)+src\/(index|idb|sync|sw|mutate|watch|fullcalendar|react)(?:\.js)?$/,
+              replacement: resolve(import.meta.dirname, '.vite/dist-test/$1.js'),
+            },
+          ],
+        },
+        test: {
+          name: 'dist',
+          include: ['test/unit/client.{http,scopes,edges,reload}.test.ts', 'test/unit/{memoryStore,peek,sync,watch,idb.client}.test.ts'],
+          environment: 'happy-dom',
+          setupFiles: ['test/unit/setup.ts'],
           testTimeout: 20_000,
         },
       },

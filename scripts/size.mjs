@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { mangleOptions } from './mangle.mjs';
 
 /**
  * @typedef {object} Entry
@@ -42,9 +43,13 @@ const rootFlag = process.argv.indexOf('--root');
 const root = rootFlag === -1 ? repoRoot : resolve(process.argv[rootFlag + 1] ?? '.');
 const outFile = join(root, 'bench/size.json');
 
-/** Minified and gzipped size of one entry bundled with the given externals. */
+/**
+ * Minified and gzipped size of one entry bundled with the given externals, with the internal
+ * property names shortened as the shipped builds shorten them (scripts/mangle.mjs).
+ */
 async function measure(file, external) {
   const result = await build({
+    ...mangleOptions(),
     entryPoints: [file],
     bundle: true,
     minify: true,
