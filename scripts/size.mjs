@@ -137,6 +137,74 @@ if (existsSync(browserDir)) {
   console.log('dist/browser is not built (npm run build): the no-bundler rows are left out of this report.\n');
 }
 
+// Issue 10's size rows: what an app pays for nostale against what it would pay for TanStack Query
+// doing the same jobs, each side bundled alone the same way (esbuild, minified, gzip -9; ours as
+// shipped, names shortened). Informative: a ratio over its goal warns, it does not fail the run.
+/** @type {{ name: string, ours: string, theirs: string, goal: number }[]} */
+const COMPARISONS = [
+  {
+    name: 'nostale vs TanStack QueryClient',
+    ours: "export * from './src/index.ts';",
+    theirs: "export { QueryClient } from '@tanstack/query-core';",
+    goal: 0.85,
+  },
+  {
+    name: 'nostale + nostale/idb + idb vs TanStack QueryClient + persistQueryClient + idb-keyval',
+    ours: "export * from './src/index.ts'; export * from './src/idb.ts';",
+    theirs: [
+      "export { QueryClient } from '@tanstack/query-core';",
+      "export { persistQueryClient } from '@tanstack/query-persist-client-core';",
+      "export { get, set, del } from 'idb-keyval';",
+    ].join(' '),
+    goal: 1.2,
+  },
+];
+
+/**
+ * The persister pins its own query-core patch version; an app using both gets one copy (npm
+ * dedupes matching ranges, bundlers alias), so the comparison resolves every import of it to
+ * the top-level package rather than counting TanStack's core twice.
+ */
+const oneQueryCore = {
+  name: 'one-query-core',
+  setup(b) {
+    b.onResolve({ filter: /^@tanstack\/query-core$/ }, async (args) => {
+      if (args.resolveDir === root) return undefined;
+      return b.resolve(args.path, { kind: args.kind, resolveDir: root });
+    });
+  },
+};
+
+/** Minified and gzipped size of a module given as source text (its imports resolved from the root). */
+async function measureSource(contents, { mangle }) {
+  const result = await build({
+    ...(mangle ? mangleOptions() : {}),
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'comparison.ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    outfile: 'out.js',
+    plugins: [oneQueryCore],
+    logLevel: 'silent',
+  });
+  return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+}
+
+const comparisons = [];
+for (const c of COMPARISONS) {
+  try {
+    const ours = await measureSource(c.ours, { mangle: true });
+    const theirs = await measureSource(c.theirs, { mangle: false });
+    const ratio = ours / theirs;
+    comparisons.push({ name: c.name, ours, theirs, ratio, goal: c.goal, status: ratio <= c.goal ? 'ok' : 'warn over goal' });
+  } catch (error) {
+    // A fixture tree (--root) without the TanStack packages: say so rather than invent a ratio.
+    comparisons.push({ name: c.name, skipped: error?.errors?.[0]?.text ?? String(error) });
+  }
+}
+
 const header = ['entry', 'min bytes', 'gz bytes', 'budget', 'status'];
 const table = [
   header,
@@ -153,6 +221,12 @@ for (const [i, row] of table.entries()) {
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
 
+console.log('');
+for (const c of comparisons) {
+  if (c.skipped) console.log(`${c.name}: skipped (${c.skipped})`);
+  else console.log(`${c.name}: ${c.ours} B / ${c.theirs} B gz = ${c.ratio.toFixed(2)}x (goal <= ${c.goal}x) ${c.status}`);
+}
+
 // A partial report would read as "this entry vanished"; write only complete ones.
 if (problems.length) {
   for (const p of problems) console.error(`size: ${p}`);
@@ -160,7 +234,7 @@ if (problems.length) {
 }
 
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, `${JSON.stringify({ gzipLevel: 9, entries: rows }, null, 2)}\n`);
+writeFileSync(outFile, `${JSON.stringify({ gzipLevel: 9, entries: rows, comparisons }, null, 2)}\n`);
 console.log(`\nwrote ${relative(process.cwd(), outFile) || outFile}`);
 
 const over = rows.filter((r) => r.status.startsWith('FAIL'));
