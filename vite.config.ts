@@ -65,7 +65,11 @@ export default defineConfig({
         },
         test: {
           name: 'dist',
-          include: ['test/unit/client.{http,scopes,edges,reload}.test.ts', 'test/unit/{memoryStore,peek,sync,watch,idb.client}.test.ts'],
+          include: [
+            'test/unit/client.{http,scopes,edges,reload}.test.ts',
+            'test/unit/{memoryStore,peek,idb.client,idb.store,sync,watch,mutate,sw}.test.ts',
+            'test/unit/react.test.tsx',
+          ],
           environment: 'happy-dom',
           setupFiles: ['test/unit/setup.ts'],
           testTimeout: 20_000,

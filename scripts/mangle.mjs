@@ -19,12 +19,9 @@ export const MANGLED = [
   'clearing',
   'versionChecks',
   'versionUrls',
-  'routing',
-  'monitor',
   'waiters',
   // Targets and scope states (src/core/routes.ts, src/core/scopes.ts)
   'primary',
-  'route',
   'versionUrlOf',
   'verifiedAt',
   'learn',
@@ -33,17 +30,69 @@ export const MANGLED = [
   'byUrl',
   'oldest',
   'moved',
-  // Read-path plumbing (src/core/network.ts, src/core/cacheControl.ts, src/core/util.ts)
+  // Read-path plumbing (src/core/network.ts, src/core/cacheControl.ts)
   'storable',
+  // Subpaths' internals (nostale/idb above all: it ships with the core in most apps)
+  'reporter',
+  'native',
+  'pendingScopes',
+  'pendings',
+  'aliases',
+  'pruner',
+  'ids',
+  'limbo',
+  'reads',
+  'evictForQuota',
+  'live',
+  'pumping',
+  'reading',
+  'onVersionChange',
+  'touchTimer',
+  'limboKeys',
+  'timer',
+  'onTerminated',
+  'retrying',
+  'dropCorrupt',
+  'toLimbo',
+  'running',
+  'onDropped',
+  'onBlocked',
+  'sliced',
+  'madeAt',
+  'lost',
+  'unwanted',
+  'kick',
+  'evictLru',
+  'more',
+  'schedule',
+  'degrade',
+  'unindexedSlice',
+  'opened',
+  'expiredSlice',
+  'versionSlice',
+  'warned',
+  'forgetScopes',
+  'checkBuild',
+  'takeScopes',
+  'pend',
+  'settle',
+  'passes',
+  'pump',
+  'caps',
+  'busy',
 ];
 
-/** One letter each: test/unit/mangle.test.ts checks no shipped code has a property of that name. */
+/**
+ * One letter each, then `$` and a letter: test/unit/mangle.test.ts checks that no shipped code has
+ * a property of any of these names.
+ */
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const shortName = (i) => (i < LETTERS.length ? LETTERS[i] : `$${LETTERS[i - LETTERS.length]}`);
 
-if (MANGLED.length > LETTERS.length) throw new Error('scripts/mangle.mjs: more names than short names');
+if (MANGLED.length > 2 * LETTERS.length) throw new Error('scripts/mangle.mjs: more names than short names');
 
 /** name → short name, fixed for every build. */
-export const SHORT_NAMES = Object.freeze(Object.fromEntries(MANGLED.map((name, i) => [name, LETTERS[i]])));
+export const SHORT_NAMES = Object.freeze(Object.fromEntries(MANGLED.map((name, i) => [name, shortName(i)])));
 
 /** The esbuild options that apply the renaming (spread into `build` or `transform` options). */
 export function mangleOptions() {

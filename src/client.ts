@@ -354,10 +354,11 @@ export function createClient(options: ClientOptions = {}): Client {
     versionHeader: core.versionHeader,
 
     scopes: () => core.scopes.all(core.namespace).map(recordOf),
-    stats: () => monitor.stats(),
-    resetStats: () => monitor.reset(),
-    subscribe: (listener) => monitor.on(listener),
-    onChange: (listener) => changes.on(listener),
+    // The emitter's and listeners' functions are closures (no `this`): handed out as they are.
+    stats: monitor.stats,
+    resetStats: monitor.reset,
+    subscribe: monitor.on,
+    onChange: changes.on,
     overlay(scope, transform) {
       const state = core.scopes.get(core.namespace, scope);
       const fns = core.overlays.get(state) ?? new Set();
