@@ -30,6 +30,13 @@ export const MANGLED = [
   'byUrl',
   'oldest',
   'moved',
+  'byKey',
+  'heldBytes',
+  'recency',
+  'reportEvent',
+  'entryCap',
+  'byteCap',
+  'removeSlot',
   // Read-path plumbing (src/core/network.ts, src/core/cacheControl.ts)
   'storable',
   // Subpaths' internals (nostale/idb above all: it ships with the core in most apps)
