@@ -39,6 +39,7 @@ export const MANGLED = [
   'removeSlot',
   // Read-path plumbing (src/core/network.ts, src/core/cacheControl.ts)
   'storable',
+  'announce',
   // Subpaths' internals (nostale/idb above all: it ships with the core in most apps)
   'reporter',
   'native',

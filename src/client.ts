@@ -241,8 +241,8 @@ export function createClient(options: ClientOptions = {}): Client {
   // "What reads answer may have changed": the change stream, overlays, namespace switches, other tabs.
   const touched = listeners<unknown>();
   const changed = (change: Change) => {
-    changes.emit(change);
-    touched.emit(change);
+    changes.announce(change);
+    touched.announce(change);
   };
   const warned = once();
   const core: Core = {
@@ -349,7 +349,7 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     set namespace(value: string) {
       core.namespace = value;
-      touched.emit(value);
+      touched.announce(value);
     },
     versionHeader: core.versionHeader,
 
@@ -365,7 +365,7 @@ export function createClient(options: ClientOptions = {}): Client {
       core.overlays.set(state, fns.add(transform));
       const layered = () => {
         core.record(undefined, () => ({ type: 'overlay', scope }));
-        touched.emit(scope);
+        touched.announce(scope);
       };
       layered();
       return () => {
@@ -382,7 +382,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (change.kind === 'scope') core.scopes.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
       else void drop(core, change, 'remote');
-      touched.emit(change);
+      touched.announce(change);
     },
   };
   return client;
