@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { manglePlugin } from './scripts/mangle.mjs';
@@ -13,6 +14,11 @@ const entries = {
   fullcalendar: resolve(import.meta.dirname, 'src/fullcalendar.ts'),
   server: resolve(import.meta.dirname, 'src/server.ts'),
 };
+
+/** `index`, `idb`, … : the package's entry points that the dist test project takes from the build. */
+const browserSubpaths = Object.keys(JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')).exports)
+  .filter((subpath) => subpath !== './server')
+  .map((subpath) => (subpath === '.' ? 'index' : subpath.slice(2)));
 
 export default defineConfig({
   // Internal property names shortened in dist/ as in the no-bundler build and `npm run size`.
@@ -58,7 +64,7 @@ export default defineConfig({
         resolve: {
           alias: [
             {
-              find: /^(?:\.\.\/)+src\/(index|idb|sync|sw|mutate|watch|fullcalendar|react)(?:\.js)?$/,
+              find: new RegExp(`^(?:\\.\\./)+src/(${browserSubpaths.join('|')})(?:\\.js)?$`),
               replacement: resolve(import.meta.dirname, '.vite/dist-test/$1.js'),
             },
           ],
