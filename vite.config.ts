@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { manglePlugin } from './scripts/mangle.mjs';
 import { react18Project } from './test/react18/project.js';
 
 const entries = {
@@ -15,7 +17,14 @@ const entries = {
   server: resolve(import.meta.dirname, 'src/server.ts'),
 };
 
+/** `index`, `idb`, … : the package's entry points that the dist test project takes from the build. */
+const browserSubpaths = Object.keys(JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')).exports)
+  .filter((subpath) => subpath !== './server')
+  .map((subpath) => (subpath === '.' ? 'index' : subpath.slice(2)));
+
 export default defineConfig({
+  // Internal property names shortened in dist/ as in the no-bundler build and `npm run size`.
+  plugins: [manglePlugin()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -46,6 +55,31 @@ export default defineConfig({
           setupFiles: ['test/unit/setup.ts'],
           // The FullCalendar and property tests take 1-2 s alone and 5-6 s on a loaded 2-core
           // runner (main too, measured): vitest's 5 s default made them fail by the machine's mood.
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The unit tests that use only the public entry points, run against the built library (as
+        // users get it: internal property names shortened) instead of src/. scripts/test.mjs
+        // builds it first, with this config, into .vite/dist-test (dist/ is left alone).
+        extends: true,
+        resolve: {
+          alias: [
+            {
+              find: new RegExp(`^(?:\\.\\./)+src/(${browserSubpaths.join('|')})(?:\\.js)?$`),
+              replacement: resolve(import.meta.dirname, '.vite/dist-test/$1.js'),
+            },
+          ],
+        },
+        test: {
+          name: 'dist',
+          include: [
+            'test/unit/client.{http,scopes,edges,reload}.test.ts',
+            'test/unit/{memoryStore,peek,idb.client,idb.store,sync,watch,mutate,sw}.test.ts',
+            'test/unit/react.test.tsx',
+          ],
+          environment: 'happy-dom',
+          setupFiles: ['test/unit/setup.ts'],
           testTimeout: 20_000,
         },
       },

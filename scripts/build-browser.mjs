@@ -13,6 +13,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { mangleOptions } from './mangle.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +39,8 @@ export async function buildBrowser(outdir) {
   const entries = browserEntries();
   await rm(outdir, { recursive: true, force: true });
   await build({
+    // Internal property names shortened exactly as in dist/ and in `npm run size`.
+    ...mangleOptions(),
     absWorkingDir: root,
     entryPoints: Object.values(entries).map((file) => ({ in: `src/${file}.ts`, out: file })),
     bundle: true,

@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { mangleOptions } from './mangle.mjs';
 
 /**
  * @typedef {object} Entry
@@ -20,10 +21,13 @@ import { build } from 'esbuild';
 
 /** @type {Entry[]} */
 const ENTRIES = [
-  // Issue 8 asked for 6656 (6.5 KB) with 6144 as the aim; the split and the twelve fixes measured
-  // 7163 B, the memory store's URL index (issue 10) 200 B more, and peek/read (issue 12) 300 B more,
-  // so the gate sits at 7.75 KB and 6.5 KB is the aim until the bytes are won back (see the notes).
-  { name: 'nostale', file: 'src/index.ts', budget: 7936, aim: 6656 },
+  // Issue 8 asked for 6656 (6.5 KB), with 6144 as the aim. The split, the twelve fixes, the memory
+  // store's URL index (issue 10) and peek/read (issue 12) brought the core to 7717 B; shortening
+  // internal property names in what we ship (scripts/mangle.mjs: the core's shared state, targets
+  // and MemoryStore's private fields, measured here as shipped) won 131 B back: 7586 B. The gate is
+  // that plus 64 B, so a change that adds bytes has to say so here rather than slip under an old
+  // ceiling; 6.5 KB stays the aim until the bytes are won back.
+  { name: 'nostale', file: 'src/index.ts', budget: 7650, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
@@ -43,9 +47,13 @@ const rootFlag = process.argv.indexOf('--root');
 const root = rootFlag === -1 ? repoRoot : resolve(process.argv[rootFlag + 1] ?? '.');
 const outFile = join(root, 'bench/size.json');
 
-/** Minified and gzipped size of one entry bundled with the given externals. */
+/**
+ * Minified and gzipped size of one entry bundled with the given externals, with the internal
+ * property names shortened as the shipped builds shorten them (scripts/mangle.mjs).
+ */
 async function measure(file, external) {
   const result = await build({
+    ...mangleOptions(),
     entryPoints: [file],
     bundle: true,
     minify: true,
@@ -133,6 +141,74 @@ if (existsSync(browserDir)) {
   console.log('dist/browser is not built (npm run build): the no-bundler rows are left out of this report.\n');
 }
 
+// Issue 10's size rows: what an app pays for nostale against what it would pay for TanStack Query
+// doing the same jobs, each side bundled alone the same way (esbuild, minified, gzip -9; ours as
+// shipped, names shortened). Informative: a ratio over its goal warns, it does not fail the run.
+/** @type {{ name: string, ours: string, theirs: string, goal: number }[]} */
+const COMPARISONS = [
+  {
+    name: 'nostale vs TanStack QueryClient',
+    ours: "export * from './src/index.ts';",
+    theirs: "export { QueryClient } from '@tanstack/query-core';",
+    goal: 0.85,
+  },
+  {
+    name: 'nostale + nostale/idb + idb vs TanStack QueryClient + persistQueryClient + idb-keyval',
+    ours: "export * from './src/index.ts'; export * from './src/idb.ts';",
+    theirs: [
+      "export { QueryClient } from '@tanstack/query-core';",
+      "export { persistQueryClient } from '@tanstack/query-persist-client-core';",
+      "export { get, set, del } from 'idb-keyval';",
+    ].join(' '),
+    goal: 1.2,
+  },
+];
+
+/**
+ * The persister pins its own query-core patch version; an app using both gets one copy (npm
+ * dedupes matching ranges, bundlers alias), so the comparison resolves every import of it to
+ * the top-level package rather than counting TanStack's core twice.
+ */
+const oneQueryCore = {
+  name: 'one-query-core',
+  setup(b) {
+    b.onResolve({ filter: /^@tanstack\/query-core$/ }, async (args) => {
+      if (args.resolveDir === root) return undefined;
+      return b.resolve(args.path, { kind: args.kind, resolveDir: root });
+    });
+  },
+};
+
+/** Minified and gzipped size of a module given as source text (its imports resolved from the root). */
+async function measureSource(contents, { mangle }) {
+  const result = await build({
+    ...(mangle ? mangleOptions() : {}),
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'comparison.ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    outfile: 'out.js',
+    plugins: [oneQueryCore],
+    logLevel: 'silent',
+  });
+  return gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+}
+
+const comparisons = [];
+for (const c of COMPARISONS) {
+  try {
+    const ours = await measureSource(c.ours, { mangle: true });
+    const theirs = await measureSource(c.theirs, { mangle: false });
+    const ratio = ours / theirs;
+    comparisons.push({ name: c.name, ours, theirs, ratio, goal: c.goal, status: ratio <= c.goal ? 'ok' : 'warn over goal' });
+  } catch (error) {
+    // A fixture tree (--root) without the TanStack packages: say so rather than invent a ratio.
+    comparisons.push({ name: c.name, skipped: error?.errors?.[0]?.text ?? String(error) });
+  }
+}
+
 const header = ['entry', 'min bytes', 'gz bytes', 'budget', 'status'];
 const table = [
   header,
@@ -149,6 +225,12 @@ for (const [i, row] of table.entries()) {
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
 
+console.log('');
+for (const c of comparisons) {
+  if (c.skipped) console.log(`${c.name}: skipped (${c.skipped})`);
+  else console.log(`${c.name}: ${c.ours} B / ${c.theirs} B gz = ${c.ratio.toFixed(2)}x (goal <= ${c.goal}x) ${c.status}`);
+}
+
 // A partial report would read as "this entry vanished"; write only complete ones.
 if (problems.length) {
   for (const p of problems) console.error(`size: ${p}`);
@@ -156,7 +238,7 @@ if (problems.length) {
 }
 
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, `${JSON.stringify({ gzipLevel: 9, entries: rows }, null, 2)}\n`);
+writeFileSync(outFile, `${JSON.stringify({ gzipLevel: 9, entries: rows, comparisons }, null, 2)}\n`);
 console.log(`\nwrote ${relative(process.cwd(), outFile) || outFile}`);
 
 const over = rows.filter((r) => r.status.startsWith('FAIL'));

@@ -294,8 +294,8 @@ export function createClient(options: ClientOptions = {}): Client {
   // "What reads answer may have changed": the change stream, overlays, namespace switches, other tabs.
   const touched = listeners<unknown>();
   const changed = (change: Change) => {
-    changes.emit(change);
-    touched.emit(change);
+    changes.announce(change);
+    touched.announce(change);
   };
   const warned = once();
   const core: Core = {
@@ -425,22 +425,23 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     set namespace(value: string) {
       core.namespace = value;
-      touched.emit(value);
+      touched.announce(value);
     },
     versionHeader: core.versionHeader,
 
     scopes: () => core.scopes.all(core.namespace).map(recordOf),
-    stats: () => monitor.stats(),
-    resetStats: () => monitor.reset(),
-    subscribe: (listener) => monitor.on(listener),
-    onChange: (listener) => changes.on(listener),
+    // The emitter's and listeners' functions are closures (no `this`): handed out as they are.
+    stats: monitor.stats,
+    resetStats: monitor.reset,
+    subscribe: monitor.on,
+    onChange: changes.on,
     overlay(scope, transform) {
       const state = core.scopes.get(core.namespace, scope);
       const fns = core.overlays.get(state) ?? new Set();
       core.overlays.set(state, fns.add(transform));
       const layered = () => {
         core.record(undefined, () => ({ type: 'overlay', scope }));
-        touched.emit(scope);
+        touched.announce(scope);
       };
       layered();
       return () => {
@@ -457,7 +458,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (change.kind === 'scope') core.scopes.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
       else void drop(core, change, 'remote');
-      touched.emit(change);
+      touched.announce(change);
     },
   };
   return client;

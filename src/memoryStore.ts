@@ -25,76 +25,78 @@ interface Slot {
  * entries since its own last write or hit.
  */
 export class MemoryStore implements Store {
-  private readonly map = new Map<string, Slot>();
+  // Private names that no public API or DOM field shares (so not `maxEntries`, `map`, `clock`) are
+  // shortened in what we ship (scripts/mangle.mjs).
+  private readonly byKey = new Map<string, Slot>();
   /** URL → the keys cached for it (namespaces, variants), for exact-URL invalidation. */
   private readonly byUrl = new Map<string, string[]>();
-  /** Counts insertions and moves: a slot's age is `clock - slot.moved`. */
-  private clock = 0;
+  /** Counts insertions and moves: a slot's age is `recency - slot.moved`. */
+  private recency = 0;
   /**
    * Eviction's place in the map, kept between calls: a fresh iterator would walk, on every `set`,
    * the slots freed by earlier evictions until the next rehash.
    */
   private oldest?: Iterator<Slot>;
-  private bytes = 0;
-  private report?: (event: CacheEvent) => void;
-  private readonly maxEntries: number;
-  private readonly maxBytes: number;
+  private heldBytes = 0;
+  private reportEvent?: (event: CacheEvent) => void;
+  private readonly entryCap: number;
+  private readonly byteCap: number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 1000;
-    this.maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
+    this.entryCap = options.maxEntries ?? 1000;
+    this.byteCap = options.maxBytes ?? 50 * 1024 * 1024;
   }
 
   attach(report: (event: CacheEvent) => void): void {
-    this.report = report;
+    this.reportEvent = report;
   }
 
   peek(key: string): CacheEntry | undefined {
-    return this.map.get(key)?.entry;
+    return this.byKey.get(key)?.entry;
   }
 
   get(key: string): CacheEntry | undefined {
-    const slot = this.map.get(key);
-    if (slot && this.clock - slot.moved > this.map.size >> 2) {
-      this.map.delete(key);
-      this.map.set(key, slot);
-      slot.moved = ++this.clock;
+    const slot = this.byKey.get(key);
+    if (slot && this.recency - slot.moved > this.byKey.size >> 2) {
+      this.byKey.delete(key);
+      this.byKey.set(key, slot);
+      slot.moved = ++this.recency;
     }
     return slot?.entry;
   }
 
   set(entries: readonly CacheEntry[]): void {
     for (const entry of entries) {
-      this.remove(entry.key);
+      this.removeSlot(entry.key);
       // An entry over the whole budget would evict every other entry, then itself: refused alone.
-      if (entry.size > this.maxBytes) {
-        this.report?.({ type: 'evict', key: entry.key, reason: 'too-large' });
+      if (entry.size > this.byteCap) {
+        this.reportEvent?.({ type: 'evict', key: entry.key, reason: 'too-large' });
         continue;
       }
-      this.map.set(entry.key, { entry, moved: ++this.clock });
-      this.bytes += entry.size;
+      this.byKey.set(entry.key, { entry, moved: ++this.recency });
+      this.heldBytes += entry.size;
       const keys = this.byUrl.get(entry.url);
       if (keys) keys.push(entry.key);
       else this.byUrl.set(entry.url, [entry.key]);
     }
-    while (this.map.size > this.maxEntries || this.bytes > this.maxBytes) {
+    while (this.byKey.size > this.entryCap || this.heldBytes > this.byteCap) {
       let next = this.oldest?.next();
       // A finished iterator stays finished even when entries are added later.
-      if (!next || next.done) next = (this.oldest = this.map.values()).next();
+      if (!next || next.done) next = (this.oldest = this.byKey.values()).next();
       const { key } = next.value!.entry;
-      this.remove(key, next.value);
-      this.report?.({ type: 'evict', key, reason: 'lru' });
+      this.removeSlot(key, next.value);
+      this.reportEvent?.({ type: 'evict', key, reason: 'lru' });
     }
   }
 
   delete(keys: readonly string[]): void {
-    for (const key of keys) this.remove(key);
+    for (const key of keys) this.removeSlot(key);
   }
 
   keys(filter?: EntryFilter): string[] {
     const slots = filter?.urls
-      ? [...new Set(filter.urls)].flatMap((url) => (this.byUrl.get(url) ?? []).map((key) => this.map.get(key)!))
-      : this.map.values();
+      ? [...new Set(filter.urls)].flatMap((url) => (this.byUrl.get(url) ?? []).map((key) => this.byKey.get(key)!))
+      : this.byKey.values();
     const out: string[] = [];
     for (const { entry } of slots) if (matches(entry, filter)) out.push(entry.key);
     return out;
@@ -103,18 +105,18 @@ export class MemoryStore implements Store {
   clear(filter?: EntryFilter): void {
     if (filter) this.delete(this.keys(filter));
     else {
-      this.map.clear();
+      this.byKey.clear();
       this.byUrl.clear();
       this.oldest = undefined;
-      this.bytes = 0;
+      this.heldBytes = 0;
     }
   }
 
-  private remove(key: string, slot = this.map.get(key)): void {
+  private removeSlot(key: string, slot = this.byKey.get(key)): void {
     if (!slot) return;
     const { url, size } = slot.entry;
-    this.bytes -= size;
-    this.map.delete(key);
+    this.heldBytes -= size;
+    this.byKey.delete(key);
     const keys = this.byUrl.get(url)!;
     if (keys.length > 1) keys.splice(keys.indexOf(key), 1);
     else this.byUrl.delete(url);

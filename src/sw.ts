@@ -1,4 +1,5 @@
 import * as workboxWindow from 'workbox-window';
+import { explainedTimeoutError, usageError } from './core/errors.js';
 
 // Bundlers take workbox-window's ES module, where `Workbox` is a named export. Node's ESM loader
 // takes its UMD `main`, whose exports it cannot list, so there the class sits on `default`: reading
@@ -71,14 +72,17 @@ export interface DeployWatcher {
   check(): Promise<void>;
   /**
    * Tells the waiting worker to take over (`{ type: 'SKIP_WAITING' }`); once it controls the
-   * page, runs `onActivated` and reloads. Rejects when no update is waiting, or when the worker
-   * has not taken control after 10 s: it most likely lacks the `SKIP_WAITING` handler (see
-   * docs/deploys.md). If it takes control later, the purge and reload still happen.
+   * page, runs `onActivated` and reloads. Rejects with a `NostaleError` when no update is waiting,
+   * or with a `TimeoutError` when the worker has not taken control after 10 s: it most likely
+   * lacks the `SKIP_WAITING` handler (see docs/deploys.md). If it takes control later, the purge
+   * and reload still happen.
    */
   applyUpdate(): Promise<void>;
   /** Stops checking, reporting and reloading. The service worker stays registered. */
   stop(): void;
 }
+
+const noUpdateWaiting = () => usageError('nostale/sw: no update is waiting');
 
 /** How long a freshly installed worker may take to move on by itself (it skips waiting); as workbox-window. */
 const SETTLE_MS = 200;
@@ -108,7 +112,7 @@ export function watchDeploys(options: WatchDeploysOptions): DeployWatcher {
     return {
       registration: Promise.resolve(undefined),
       check: async () => {},
-      applyUpdate: () => Promise.reject(new Error('nostale/sw: no update is waiting')),
+      applyUpdate: () => Promise.reject(noUpdateWaiting()),
       stop: () => {},
     };
   }
@@ -219,13 +223,15 @@ export function watchDeploys(options: WatchDeploysOptions): DeployWatcher {
 
   async function applyUpdate(): Promise<void> {
     const reg = await registered;
-    if (!reg?.waiting) throw new Error('nostale/sw: no update is waiting');
+    if (!reg?.waiting) throw noUpdateWaiting();
     applying = true;
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
-          new Error(
-            'nostale/sw: the new service worker did not take control within 10 s. Does it call self.skipWaiting() on { type: "SKIP_WAITING" }?',
+          explainedTimeoutError(
+            options.scriptUrl,
+            APPLY_TIMEOUT_MS,
+            'nostale/sw: the new service worker did not take control. Does it call self.skipWaiting() on { type: "SKIP_WAITING" }?',
           ),
         );
       }, APPLY_TIMEOUT_MS);

@@ -19,14 +19,14 @@ const zero = (): Record<Counter, number> => ({
 /** Telemetry: counters and event listeners. Events are built only when someone listens, so a hit stays cheap. */
 export function emitter(onEvent?: CacheEventListener) {
   const counts = zero();
-  const { set, on, emit } = listeners<CacheEvent>();
+  const { set, on, announce } = listeners<CacheEvent>();
   if (onEvent) set.add(onEvent);
   return {
     on,
     /** Counts `counter` and reports the event; `event` is a thunk so a silent client pays nothing. */
     record(counter: Counter | undefined, event?: () => CacheEvent): void {
       if (counter) counts[counter]++;
-      if (event && set.size) emit(event());
+      if (event && set.size) announce(event());
     },
     stats(): CacheStats {
       const { hits, staleHits, misses } = counts;

@@ -77,5 +77,11 @@ export const timeoutError = (url: string, timeout: number): TimeoutError =>
   new TimeoutError(`Timed out after ${timeout} ms${url && `: ${url}`}`, { url, timeout });
 export const parseError = (url: string, text: string, cause?: unknown): ParseError =>
   new ParseError(`Malformed body: ${url}`, { url, text }, { cause });
-/** The API used in a way it cannot work (a hook without a client, `useMutation` without `withMutations`). */
+/**
+ * A wait nostale set itself ran out, with what most likely went wrong (nostale/sw waiting for a new
+ * worker to take control). Only subpaths use it, so the core does not pay for it.
+ */
+export const explainedTimeoutError = (url: string, timeout: number, why: string): TimeoutError =>
+  new TimeoutError(`Timed out after ${timeout} ms: ${url}. ${why}`, { url, timeout });
+/** The API used in a way it cannot work (a hook without a client, `useMutation` without `withMutations`, nostale/sw's `applyUpdate` with no update waiting). */
 export const usageError = (message: string): NostaleError => new NostaleError(message, { url: '' });

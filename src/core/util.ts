@@ -35,7 +35,7 @@ export function listeners<E>() {
       set.add(listener);
       return () => void set.delete(listener);
     },
-    emit: (event: E) => notify(set, event),
+    announce: (event: E) => notify(set, event),
   };
 }
 

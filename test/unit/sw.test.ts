@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { isNostaleError, NostaleError } from '../../src/index.js';
 import { watchDeploys, type DeployWarning } from '../../src/sw.js';
 
 // The lifecycle itself runs in real Chromium (test/browser/sw.test.ts); a fake
@@ -16,6 +17,10 @@ describe('watchDeploys without service workers', () => {
     expect(await watcher.registration).toBeUndefined();
     await expect(watcher.check()).resolves.toBeUndefined();
     await expect(watcher.applyUpdate()).rejects.toThrow(/no update is waiting/);
+    // A typed error from the one factory, like every other public API's: apps catch nostale's errors in one place.
+    const error: unknown = await watcher.applyUpdate().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NostaleError);
+    expect(isNostaleError(error) && error.name).toBe('NostaleError');
     watcher.stop();
     expect(onUpdateReady).not.toHaveBeenCalled();
     expect(reload).not.toHaveBeenCalled();
