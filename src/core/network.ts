@@ -5,6 +5,7 @@ import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
 import { servableOnError } from './entry.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import type { Target } from './routes.js';
+import { storableHeaders } from './storedHeaders.js';
 import { jsonOrText, textOf, wait } from './util.js';
 
 /** What one read asks of the network. */
@@ -96,7 +97,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     let response: Response;
     let body: string | ArrayBuffer;
     let data: unknown;
-    const responseHeaders: Record<string, string> = {};
+    let responseHeaders: Record<string, string>;
     try {
       response = await core.fetch(target.href, {
         headers,
@@ -104,9 +105,8 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         cache: target.route?.browserCache ?? core.browserCache,
         credentials: req.credentials,
       });
-      response.headers.forEach((value, name) => {
-        responseHeaders[name.toLowerCase()] = value;
-      });
+      // Only what may be stored, on every path: a field of one connection is never served again.
+      responseHeaders = storableHeaders(response.headers);
       const type = responseHeaders['content-type'];
       // A body that breaks off mid-way is a network failure, not a short answer.
       body = type === undefined || textual.test(type) ? await response.text() : await response.arrayBuffer();

@@ -4,11 +4,11 @@
  */
 
 /**
- * Hop-by-hop fields (RFC 9110 §7.6.1) and the proxy authentication fields: they describe one
- * connection or one proxy, never the stored response, so a cache must not store them.
+ * Hop-by-hop fields (RFC 9110 §7.6.1) and the proxy authentication fields (`Proxy-Authenticate`,
+ * `-Authentication-Info`, `-Authorization`): they describe one connection or one proxy, never the
+ * stored response, so a cache must not store them.
  */
-const NEVER_STORED =
-  /^(connection|keep-alive|te|transfer-encoding|upgrade|proxy-(connection|authenticate|authentication-info|authorization))$/;
+const NEVER_STORED = /^(connection|keep-alive|te|transfer-encoding|upgrade|proxy-(connection|auth.*))$/;
 
 /** The fields of `headers` a cache may store: all but hop-by-hop ones and those `Connection` names. */
 export function storableHeaders(headers: Headers): Record<string, string> {
