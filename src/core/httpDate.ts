@@ -4,37 +4,31 @@
  * expired", into a lifetime. A recipient must accept the three forms below and nothing else.
  */
 
-// One pattern for the three forms, only to pull the parts out: IMF-fixdate
-// `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` and
-// asctime `Sun Nov  6 08:49:37 1994`. The rest is checked by the round trip below, without tables.
-const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
-const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
-const FORMS = new RegExp(
-  `^${DAY}, (\\d\\d) (\\w{3}) (\\d{4}) ${TIME} GMT$|^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-(\\w{3})-(\\d\\d) ${TIME} GMT$|^${DAY} (\\w{3}) ( \\d|\\d\\d) ${TIME} (\\d{4})$`,
-);
-
 /**
- * Milliseconds since the epoch of an HTTP-date, or `NaN` when `value` is not one. The weekday
- * must be a day name but is not checked against the date, as RFC 9110 asks nothing more of it.
+ * Milliseconds since the epoch of an HTTP-date, or `NaN` when `value` is not one. The two obsolete
+ * forms are rewritten as an IMF-fixdate, which must then be exactly what `toUTCString` (whose
+ * format ECMA-262 fixes, and whose output `Date.parse` must read back) writes for the instant it
+ * names: that rejects, without tables, a bad or lowercase month, a weekday that is not the date's,
+ * an impossible day, hour 24, a missing comma, extra spaces and every zone but GMT.
  * @param value the field value, e.g. of `Date`, `Expires` or `Last-Modified`
  * @param now the recipient's clock (ms), to place an RFC 850 two-digit year
  */
 export function parseHttpDate(value: string | undefined, now: number = Date.now()): number {
-  const m = value?.match(FORMS);
-  if (!m) return Number.NaN;
-  // The parts in IMF-fixdate order: day, month, year, hours, minutes, seconds.
-  let [, day, month, year, ...time] = m;
-  if (m[7]) {
-    // RFC 9110: a two-digit year more than 50 years ahead is the most recent past year ending so.
-    const current = new Date(now).getUTCFullYear();
-    const full = current - (current % 100) + +m[9]!;
-    [day, month, year, ...time] = [m[7], m[8], `${full > current + 50 ? full - 100 : full}`, ...m.slice(10)];
-  } else if (m[13]) [month, day, year, ...time] = [m[13], m[14]!.replace(' ', '0'), m[18], ...m.slice(15)];
-  const [hours, minutes, seconds] = time;
-  const ms = Date.UTC(+year!, 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(month!) / 3, +day!, +hours!, +minutes!, +seconds!);
-  // The date must be exactly what `toUTCString` (whose format ECMA-262 fixes) writes for the
-  // instant it names: no unknown or lowercase month, impossible day or hour 24 rolled over.
-  return new Date(ms).toUTCString().slice(4) === ` ${day} ${month} ${year} ${hours}:${minutes}:${seconds} GMT` ? ms : Number.NaN;
+  // RFC 9110: an RFC 850 two-digit year more than 50 years ahead is the most recent past year ending so.
+  const latest = new Date(now).getUTCFullYear() + 50;
+  const imf = (value ?? '')
+    // RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete).
+    .replace(
+      /^(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-(\w{3})-(\d\d) /,
+      (_, weekday: string, day, month, year) => `${weekday.slice(0, 3)}, ${day} ${month} ${latest - ((latest - year) % 100)} `,
+    )
+    // asctime `Sun Nov  6 08:49:37 1994` (obsolete).
+    .replace(
+      /^(\w{3}) (\w{3}) ( \d|\d\d) (\S{8}) (\d{4})$/,
+      (_, weekday, month, day: string, time, year) => `${weekday}, ${day.replace(' ', '0')} ${month} ${year} ${time} GMT`,
+    );
+  const ms = Date.parse(imf);
+  return new Date(ms).toUTCString() === imf ? ms : Number.NaN;
 }
 
 /**
