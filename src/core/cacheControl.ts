@@ -51,7 +51,12 @@ export interface Freshness {
  * @param responseTime client clock when the response arrived
  * @param defaultTtl lifetime when the server gives none
  */
-export function freshness(headers: Record<string, string>, requestTime: number, responseTime: number, defaultTtl: number): Freshness {
+export function freshness(
+  headers: Record<string, string | undefined>,
+  requestTime: number,
+  responseTime: number,
+  defaultTtl: number,
+): Freshness {
   const cc = parseCacheControl(headers['cache-control']);
 
   const date = parseHttpDate(headers.date, responseTime);

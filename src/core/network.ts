@@ -5,7 +5,7 @@ import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
 import { servableOnError } from './entry.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import type { Target } from './routes.js';
-import { storableHeaders } from './storedHeaders.js';
+import { storableHeaders, updateStoredHeaders } from './storedHeaders.js';
 import { jsonOrText, textOf, wait } from './util.js';
 
 /** What one read asks of the network. */
@@ -131,12 +131,23 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       core.warn('missing-version-header', `No ${core.versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
     }
     const notModified = status === 304 && validator !== undefined;
-    if (!response.ok && !notModified) {
+    const merged = notModified ? updateStoredHeaders(validator!.headers, responseHeaders) : responseHeaders;
+    const ok = response.ok || notModified;
+    // A 304's own Date and Age say how old the refreshed entry is, never the stored response's.
+    const { storable, ...policy } = freshness(
+      notModified ? { ...merged, date: responseHeaders.date, age: responseHeaders.age } : merged,
+      requestTime,
+      responseTime,
+      // Another status is reused only as long as the server said (RFC 9111 §3), never by a
+      // default: caching errors nobody asked to cache is what brought deleted items back.
+      ok ? (target.route?.defaultTtl ?? core.defaultTtl) : 0,
+    );
+    if (!ok && (status === 304 || !policy.lifetime)) {
       if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
-      // Errors are answered, never stored: the previous good entry stays where it is. A 304 we
-      // did not ask for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
+      // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
+      // for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
       return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
     }
     const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
@@ -152,8 +163,6 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         version: token,
       });
     }
-    const merged = notModified ? { ...validator!.headers, ...responseHeaders } : responseHeaders;
-    const { storable, ...policy } = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? core.defaultTtl);
     const names = varyNames(merged.vary);
     const entry: CacheEntry = {
       ...blank(core, variantKey(target.primary, names, req.headers), target),
