@@ -142,13 +142,14 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       // default: caching errors nobody asked to cache is what brought deleted items back.
       ok ? (target.route?.defaultTtl ?? core.defaultTtl) : 0,
     );
-    if (!ok && (status === 304 || !policy.lifetime)) {
+    if (!ok) {
+      // stale-if-error first: the last good answer beats an error, even one the server says to reuse.
       if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
       // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
       // for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
-      return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
+      if (status === 304 || !policy.lifetime) return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
     }
     const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
