@@ -142,14 +142,16 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       // default: caching errors nobody asked to cache is what brought deleted items back.
       ok ? (target.route?.defaultTtl ?? core.defaultTtl) : 0,
     );
-    if (!ok) {
+    if (!ok || status === 206) {
       // stale-if-error first: the last good answer beats an error, even one the server says to reuse.
       if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
       // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
-      // for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
-      if (status === 304 || !policy.lifetime) return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
+      // for revives nothing: an HttpError for `get`, the caller's own for `fetch`. A 206 is part of
+      // a body, which a cache without range support must not store (RFC 9111 §3.3).
+      if (ok || status === 304 || !policy.lifetime)
+        return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
     }
     const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {

@@ -18,12 +18,9 @@ const LIST = /^accept(-language|-encoding|-charset)?$/;
  * @param value the request's value (`Headers.get` has already joined repeated lines with `, `)
  */
 export function selectingValue(name: string, value: string | null): string | null {
-  const list = value !== null && LIST.exec(name);
+  if (value === null) return null;
+  const list = LIST.exec(name);
   // Another field's commas may be data ("acme, inc" is not "acme,inc"): only its edges are OWS.
-  if (!list) return value?.trim() ?? null;
-  const members = value!
-    .split(',')
-    .map((member) => member.trim().replace(/\s*;\s*/g, ';'))
-    .filter(Boolean);
-  return (list[1] ? members.map((member) => member.toLowerCase()).sort() : members).join(',');
+  const tidy = (list ? value.replace(/\s*([,;])\s*/g, '$1') : value).trim();
+  return list?.[1] ? tidy.toLowerCase().split(',').sort().join() : tidy;
 }

@@ -268,6 +268,25 @@ describe('Explicit freshness on other statuses (RFC 9111 §3, §4.2.2)', () => {
     expect(entriesOf(store)).toEqual([]);
   });
 
+  it('a 206 (part of a body) is answered but never stored, so a full read never gets the part', async () => {
+    let n = 0;
+    server.use(
+      http.get(`${API}/file`, ({ request }) => {
+        n++;
+        const range = request.headers.get('range') !== null;
+        return new HttpResponse(range ? 'ab' : 'abcdef', {
+          status: range ? 206 : 200,
+          headers: { 'Content-Type': 'text/plain', 'Cache-Control': 'max-age=60', ...(range && { 'Content-Range': 'bytes 0-1/6' }) },
+        });
+      }),
+    );
+    const { client } = makeClient();
+    const part = await client.fetch(`${API}/file`, { headers: { Range: 'bytes=0-1' } });
+    expect([part.status, await part.text()]).toEqual([206, 'ab']);
+    expect(await (await client.fetch(`${API}/file`)).text()).toBe('abcdef');
+    expect(n).toBe(2);
+  });
+
   it('a deleted item stays deleted: a cacheable 404 replaces the stored 200 instead of leaving it to come back', async () => {
     const calls = endpoint('/events/1', (_, n) =>
       n === 1 ? { headers: { 'Cache-Control': 'max-age=10' } } : { status: 404, headers: { 'Cache-Control': 'max-age=60' } },
