@@ -60,9 +60,9 @@ export function freshness(
   const cc = parseCacheControl(headers['cache-control']);
 
   const date = parseHttpDate(headers.date, responseTime);
-  const age = parseAge(headers.age) ?? 0;
-  const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, responseTime - date);
-  const initialAge = Math.max(apparentAge, age + (responseTime - requestTime));
+  // Without a valid Date there is no apparent age (NaN, which `|| 0` turns into none).
+  const apparentAge = Math.max(0, responseTime - date) || 0;
+  const initialAge = Math.max(apparentAge, parseAge(headers.age) + (responseTime - requestTime));
 
   const maxAge = seconds(cc, 'max-age');
   let lifetime: number;
@@ -73,10 +73,8 @@ export function freshness(
   } else lifetime = defaultTtl;
   if (!(lifetime > 0)) lifetime = 0;
 
-  const ext = (name: string) => {
-    const v = seconds(cc, name);
-    return v !== undefined && v > 0 ? v : 0;
-  };
+  // Absent (undefined) and malformed (NaN) extensions are none.
+  const ext = (name: string) => Math.max(0, seconds(cc, name)!) || 0;
   return {
     storable: !cc.has('no-store') && !/(^|,)\s*\*\s*(,|$)/.test(headers.vary ?? ''),
     storedAt: responseTime - initialAge,

@@ -13,10 +13,10 @@
  * @param value the field value, e.g. of `Date`, `Expires` or `Last-Modified`
  * @param now the recipient's clock (ms), to place an RFC 850 two-digit year
  */
-export function parseHttpDate(value: string | undefined, now: number = Date.now()): number {
+export function parseHttpDate(value = '', now: number = Date.now()): number {
   // RFC 9110: an RFC 850 two-digit year more than 50 years ahead is the most recent past year ending so.
   const latest = new Date(now).getUTCFullYear() + 50;
-  const imf = (value ?? '')
+  const imf = value
     // RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` (obsolete).
     .replace(
       /^(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-(\w{3})-(\d\d) /,
@@ -32,11 +32,11 @@ export function parseHttpDate(value: string | undefined, now: number = Date.now(
 }
 
 /**
- * The `Age` field (RFC 9111 §5.1) in ms, or `undefined` when absent or invalid. Fetch joins
- * repeated lines into a list (`7200, 0`): the first member counts. Anything but digits in it
- * (`7200.0`, `-1`, `12abc`) makes the field invalid, and an invalid `Age` is ignored.
+ * The `Age` field (RFC 9111 §5.1) in ms, 0 when absent or invalid. Fetch joins repeated lines into
+ * a list (`7200, 0`): the first member counts. Anything but digits in it (`7200.0`, `-1`, `12abc`)
+ * makes the field invalid, and an invalid `Age` is ignored.
  */
-export function parseAge(value: string | undefined): number | undefined {
+export function parseAge(value: string | undefined): number {
   const first = value && /^\s*(\d+)\s*(,|$)/.exec(value)?.[1];
-  return first ? Math.min(+first, 2 ** 31) * 1000 : undefined;
+  return first ? Math.min(+first, 2 ** 31) * 1000 : 0;
 }

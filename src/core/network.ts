@@ -135,7 +135,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const ok = response.ok || notModified;
     // A 304's own Date and Age say how old the refreshed entry is, never the stored response's.
     const { storable, ...policy } = freshness(
-      notModified ? { ...merged, date: responseHeaders.date, age: responseHeaders.age } : merged,
+      { ...merged, date: responseHeaders.date, age: responseHeaders.age },
       requestTime,
       responseTime,
       // Another status is reused only as long as the server said (RFC 9111 §3), never by a
