@@ -400,7 +400,9 @@ export function createClient(options: ClientOptions = {}): Client {
         credentials: request.credentials,
       });
       const empty = answer.status === 204 || answer.status === 304;
-      return new Response(empty ? null : answer.body, { status: answer.status, headers: answer.headers });
+      // Age is the entry's current age (RFC 9111 §5.1), counted from its arrival or its last 304.
+      const age = `${Math.max(0, ((core.now() - answer.storedAt) / 1000) | 0)}`;
+      return new Response(empty ? null : answer.body, { status: answer.status, headers: { ...answer.headers, age } });
     },
 
     invalidate: (target) => invalidate(core, target),

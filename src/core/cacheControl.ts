@@ -4,6 +4,8 @@
  * it ignores a Fetch `Headers` object, and it would be half of the core's size budget.
  */
 
+import { parseAge, parseHttpDate } from './httpDate.js';
+
 /** Directive name (lowercased) to value; `true` for a directive without one. */
 export type Directives = Map<string, string | true>;
 
@@ -31,10 +33,6 @@ function seconds(d: Directives, name: string): number | undefined {
   return typeof v === 'string' && /^\d+$/.test(v) ? Math.min(+v, 2 ** 31) * 1000 : NaN;
 }
 
-function httpDate(value: string | undefined): number {
-  return value === undefined ? NaN : Date.parse(value);
-}
-
 export interface Freshness {
   /** False when the response must not be stored at all. */
   storable: boolean;
@@ -53,29 +51,30 @@ export interface Freshness {
  * @param responseTime client clock when the response arrived
  * @param defaultTtl lifetime when the server gives none
  */
-export function freshness(headers: Record<string, string>, requestTime: number, responseTime: number, defaultTtl: number): Freshness {
+export function freshness(
+  headers: Record<string, string | undefined>,
+  requestTime: number,
+  responseTime: number,
+  defaultTtl: number,
+): Freshness {
   const cc = parseCacheControl(headers['cache-control']);
 
-  const date = httpDate(headers.date);
-  const ageHeader = headers.age;
-  // An Age that is not a plain non-negative integer ("7200.0", "-1", "1, 2") is ignored.
-  const age = ageHeader !== undefined && /^\d+$/.test(ageHeader.trim()) ? +ageHeader * 1000 : 0;
-  const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, responseTime - date);
-  const initialAge = Math.max(apparentAge, age + (responseTime - requestTime));
+  const date = parseHttpDate(headers.date, responseTime);
+  // Without a valid Date there is no apparent age (NaN, which `|| 0` turns into none).
+  const apparentAge = Math.max(0, responseTime - date) || 0;
+  const initialAge = Math.max(apparentAge, parseAge(headers.age) + (responseTime - requestTime));
 
   const maxAge = seconds(cc, 'max-age');
   let lifetime: number;
   if (maxAge !== undefined) lifetime = maxAge;
   else if (headers.expires !== undefined) {
-    // An invalid Expires (e.g. "0") means already expired.
-    lifetime = httpDate(headers.expires) - (Number.isNaN(date) ? responseTime : date);
+    // An invalid Expires (e.g. "0", or a date `Date.parse` would guess at) means already expired.
+    lifetime = parseHttpDate(headers.expires, responseTime) - (Number.isNaN(date) ? responseTime : date);
   } else lifetime = defaultTtl;
   if (!(lifetime > 0)) lifetime = 0;
 
-  const ext = (name: string) => {
-    const v = seconds(cc, name);
-    return v !== undefined && v > 0 ? v : 0;
-  };
+  // Absent (undefined) and malformed (NaN) extensions are none.
+  const ext = (name: string) => Math.max(0, seconds(cc, name)!) || 0;
   return {
     storable: !cc.has('no-store') && !/(^|,)\s*\*\s*(,|$)/.test(headers.vary ?? ''),
     storedAt: responseTime - initialAge,

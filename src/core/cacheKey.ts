@@ -4,6 +4,8 @@
  * URL and the values of the headers named by `Vary` are all equal.
  */
 
+import { selectingValue } from './varySelect.js';
+
 /** Absolute URL without fragment, query parameters sorted by name (values keep their order). */
 export function normalizeUrl(input: string, base: string): string {
   const url = new URL(input, base);
@@ -19,7 +21,8 @@ export function primaryKey(namespace: string, method: string, url: string): stri
 /** The key of one variant, given the header names the stored response varied on. */
 export function variantKey(primary: string, varyNames: readonly string[] | undefined, headers: Headers): string {
   if (!varyNames?.length) return primary;
-  return `${primary.slice(0, -1)},${JSON.stringify(varyNames.map((name) => [name, headers.get(name)]))}]`;
+  // Compared as RFC 9111 §4.1 allows: whitespace, and order and case in negotiation lists, select nothing.
+  return `${primary.slice(0, -1)},${JSON.stringify(varyNames.map((name) => [name, selectingValue(name, headers.get(name))]))}]`;
 }
 
 /** `Vary` header names, lowercased and sorted, or undefined when the response does not vary. */

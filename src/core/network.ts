@@ -6,6 +6,7 @@ import { servableOnError } from './entry.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
+import { storableHeaders, updateStoredHeaders } from './storedHeaders.js';
 import { jsonOrText, textOf, wait } from './util.js';
 import { checkScope } from './versionCheck.js';
 
@@ -102,7 +103,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     let response: Response;
     let body: string | ArrayBuffer;
     let data: unknown;
-    const responseHeaders: Record<string, string> = {};
+    let responseHeaders: Record<string, string>;
     try {
       response = await core.fetch(target.href, {
         headers,
@@ -110,9 +111,8 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         cache: target.route?.browserCache ?? core.browserCache,
         credentials: req.credentials ?? core.credentials,
       });
-      response.headers.forEach((value, name) => {
-        responseHeaders[name.toLowerCase()] = value;
-      });
+      // Only what may be stored, on every path: a field of one connection is never served again.
+      responseHeaders = storableHeaders(response.headers);
       const type = responseHeaders['content-type'];
       // A body that breaks off mid-way is a network failure, not a short answer.
       body = type === undefined || textual.test(type) ? await response.text() : await response.arrayBuffer();
@@ -146,14 +146,29 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       core.warn('missing-version-header', `No ${core.versionHeader} on ${target.url} (CORS: Access-Control-Expose-Headers?)`);
     }
     const notModified = status === 304 && validator !== undefined;
-    if (!response.ok && !notModified) {
+    const merged = notModified ? updateStoredHeaders(validator!.headers, responseHeaders) : responseHeaders;
+    const ok = response.ok || notModified;
+    // A 304's own Date and Age say how old the refreshed entry is, never the stored response's.
+    const { storable, ...policy } = freshness(
+      { ...merged, date: responseHeaders.date, age: responseHeaders.age },
+      requestTime,
+      responseTime,
+      // Another status is reused only as long as the server said (RFC 9111 §3), never by a
+      // default: caching errors nobody asked to cache is what brought deleted items back.
+      ok ? (target.route?.defaultTtl ?? core.defaultTtl) : 0,
+    );
+    if (!ok || status === 206) {
+      // stale-if-error first: the last good answer beats an error, even one the server says to reuse.
       if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
-      if (mayRetry() && (await retrying(core, attempt, target.url, response, signal)) && mayRetry()) continue;
-      // Errors are answered, never stored: the previous good entry stays where it is. A 304 we
-      // did not ask for revives nothing: an HttpError for `get`, the caller's own for `fetch`.
-      return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
+      // An error the server says to reuse is stored, not retried: asking again would get the same.
+      if (!policy.lifetime && mayRetry() && (await retrying(core, attempt, target.url, response, signal)) && mayRetry()) continue;
+      // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
+      // for revives nothing: an HttpError for `get`, the caller's own for `fetch`. A 206 is part of
+      // a body, which a cache without range support must not store (RFC 9111 §3.3).
+      if (ok || status === 304 || !policy.lifetime)
+        return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
     }
     const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
@@ -179,8 +194,6 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         version: token,
       });
     }
-    const merged = notModified ? { ...validator!.headers, ...responseHeaders } : responseHeaders;
-    const { storable, ...policy } = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? core.defaultTtl);
     const names = varyNames(merged.vary);
     const entry: CacheEntry = {
       ...blank(core, variantKey(target.primary, names, req.headers), target),

@@ -24,13 +24,14 @@ const result = (core: Core, entry: CacheEntry, opts: GetOptions, source: ReadSou
 
 /**
  * `client.peek`: what a read would serve from memory right now, or `undefined` (nothing, an entry
- * of an older scope mark, or one expired beyond use). With `force-cache`, as for a read, any entry
- * of the current mark: what the observer counts as "the cache still holds it".
+ * of an older scope mark, one expired beyond use, or a stored error). With `force-cache`, as for a
+ * read, any entry of the current mark: what the observer counts as "the cache still holds it".
  */
 export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T> | undefined {
   const entry = inMemory(core, url, opts);
   const state = entry && conditionOf(core, entry);
-  if (entry && state !== 'dead' && (opts.cache === 'force-cache' || state !== 'expired'))
+  // A stored error (a 404 the server said to reuse) has no data: a read rejects with it instead.
+  if (entry && entry.status < 300 && state !== 'dead' && (opts.cache === 'force-cache' || state !== 'expired'))
     return result(core, entry, opts, 'memory', state !== 'fresh');
 }
 

@@ -1,5 +1,6 @@
 import type { CacheEntry, MaybePromise } from '../types.js';
 import { variantKey } from './cacheKey.js';
+import { parseCacheControl } from './cacheControl.js';
 import { type Core, conditionOf, type Pending } from './context.js';
 import { condition } from './entry.js';
 import { httpError, parseError } from './errors.js';
@@ -144,7 +145,9 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
   }
   const event = (type: 'hit' | 'stale' | 'miss') => () => ({ type, key, url: target.url, scope: target.scope });
   const state = entry && conditionOf(core, entry);
-  if (entry && state !== 'dead' && ((state === 'fresh' && mode !== 'no-cache') || mode === 'force-cache')) {
+  // RFC 8246: a fresh `immutable` response will not change, so asking to revalidate it gains nothing.
+  const reusable = mode !== 'no-cache' || parseCacheControl(entry?.headers['cache-control']).has('immutable');
+  if (entry && state !== 'dead' && ((state === 'fresh' && reusable) || mode === 'force-cache')) {
     core.record('hits', event('hit'));
     return entry;
   }

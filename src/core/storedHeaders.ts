@@ -4,37 +4,34 @@
  */
 
 /**
- * Hop-by-hop fields (RFC 9110 §7.6.1) and the proxy authentication fields: they describe one
- * connection or one proxy, never the stored response, so a cache must not store them.
+ * Hop-by-hop fields (RFC 9110 §7.6.1) and the proxy authentication fields (`Proxy-Authenticate`,
+ * `-Authentication-Info`, `-Authorization`): they describe one connection or one proxy, never the
+ * stored response, so a cache must not store them.
  */
-const NEVER_STORED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authenticate',
-  'proxy-authentication-info',
-  'proxy-authorization',
-]);
+const NEVER_STORED = /^(connection|keep-alive|te|transfer-encoding|upgrade|proxy-(connection|auth.*))$/;
 
 /** The fields of `headers` a cache may store: all but hop-by-hop ones and those `Connection` names. */
-export function storableHeaders(headers: Record<string, string>): Record<string, string> {
-  const listed = headers.connection?.toLowerCase().split(',') ?? [];
-  const drop = (name: string) => NEVER_STORED.has(name) || listed.some((option) => option.trim() === name);
+export function storableHeaders(headers: Headers): Record<string, string> {
+  const listed = headers
+    .get('connection')
+    ?.toLowerCase()
+    .split(/\s*,\s*/);
   const kept: Record<string, string> = {};
-  for (const name in headers) if (!drop(name)) kept[name] = headers[name]!;
+  headers.forEach((value, name) => {
+    // Lowercased here too: not every Headers implementation does it.
+    name = name.toLowerCase();
+    if (!NEVER_STORED.test(name) && !listed?.includes(name)) kept[name] = value;
+  });
   return kept;
 }
 
 /**
- * The stored fields after a 304: each field of the 304 replaces the stored one, except those a
- * cache never stores and `Content-Length`, which describes the 304's empty body, not the stored one.
+ * The stored fields after a 304: each field of the 304 replaces the stored one, except
+ * `Content-Length`, which describes the 304's empty body, not the stored one.
  * @param stored the stored response's fields
- * @param notModified the 304's fields
+ * @param notModified the 304's fields, already through `storableHeaders`
  */
 export function updateStoredHeaders(stored: Record<string, string>, notModified: Record<string, string>): Record<string, string> {
-  const { 'content-length': _, ...update } = storableHeaders(notModified);
+  const { 'content-length': _, ...update } = notModified;
   return { ...stored, ...update };
 }

@@ -6,10 +6,11 @@
  * less surrounding whitespace: a looser match could hand one tenant's variant to another.
  */
 
-/** Comma-separated lists whose members may carry whitespace around `,` and `;`. */
+/**
+ * Comma-separated lists whose members may carry whitespace around `,` and `;`; those with a
+ * suffix are lists of case-insensitive members whose order carries no meaning (weights are explicit).
+ */
 const LIST = /^accept(-language|-encoding|-charset)?$/;
-/** Of those, lists of case-insensitive members whose order carries no meaning (weights are explicit). */
-const UNORDERED = /^accept-(language|encoding|charset)$/;
 
 /**
  * The value to compare for one selecting header, `null` when the request lacks it.
@@ -18,16 +19,8 @@ const UNORDERED = /^accept-(language|encoding|charset)$/;
  */
 export function selectingValue(name: string, value: string | null): string | null {
   if (value === null) return null;
+  const list = LIST.exec(name);
   // Another field's commas may be data ("acme, inc" is not "acme,inc"): only its edges are OWS.
-  if (!LIST.test(name)) return value.trim();
-  const members = value
-    .split(',')
-    .map((member) => member.trim().replace(/\s*;\s*/g, ';'))
-    .filter(Boolean);
-  return UNORDERED.test(name)
-    ? members
-        .map((member) => member.toLowerCase())
-        .sort()
-        .join(',')
-    : members.join(',');
+  const tidy = (list ? value.replace(/\s*([,;])\s*/g, '$1') : value).trim();
+  return list?.[1] ? tidy.toLowerCase().split(',').sort().join() : tidy;
 }

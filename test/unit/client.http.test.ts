@@ -245,11 +245,10 @@ describe('fetch() has the signature of the global fetch and shares the cache', (
     expect(calls.n).toBe(1);
   });
 
-  it('returns error responses as they are, like fetch, and never caches them', async () => {
+  it('returns error responses as they are, like fetch, and never caches them without explicit freshness', async () => {
     let n = 0;
-    server.use(
-      http.get(`${API}/a`, () => HttpResponse.json({ error: 'nope', n: ++n }, { status: 500, headers: { 'Cache-Control': 'max-age=60' } })),
-    );
+    // Reused while fresh only when the server says how long (test/unit/rfc9111.client.test.ts).
+    server.use(http.get(`${API}/a`, () => HttpResponse.json({ error: 'nope', n: ++n }, { status: 500, headers: { ETag: '"e"' } })));
     // Each fetch is sent once: retries of a 5xx are covered in servers.retry.test.ts.
     const { client } = makeClient({ retry: { retries: 0 } });
     expect((await client.fetch(`${API}/a`)).status).toBe(500);
