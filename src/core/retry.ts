@@ -1,6 +1,7 @@
 import type { Core } from './context.js';
 import { httpError } from './errors.js';
 import { wait } from './util.js';
+import { parseHttpDate } from './httpDate.js';
 
 /** How a client waits and tries again: read failures, lagging replicas, a suspected counter reset. */
 export interface RetryOptions {
@@ -64,8 +65,8 @@ export async function retrying(
 ): Promise<boolean> {
   const { status, headers } = failure as Partial<Response>;
   const after = headers?.get('retry-after');
-  // Seconds, or an HTTP-date read leniently: a malformed one only means waiting the backoff instead.
-  const asked = after ? +after * 1000 || Date.parse(after) - core.now() : 0;
+  // Seconds or an HTTP-date (RFC 9110 §10.2.3); a malformed one only means waiting the backoff instead.
+  const asked = after ? +after * 1000 || parseHttpDate(after, core.now()) - core.now() || 0 : 0;
   if (
     signal?.aborted ||
     attempt >= core.retry.retries ||
