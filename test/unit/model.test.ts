@@ -100,6 +100,7 @@ class World {
   memory!: Store;
   client!: Client;
   seq = 0;
+  pages = 0;
   clock = 1_000_000;
 
   constructor() {
@@ -108,6 +109,8 @@ class World {
 
   /** A page load over the same persistent tier: fresh memory, fresh client. */
   load(namespace: string) {
+    // A page that was unloaded sends nothing more: its timers (a retry's backoff) die with it.
+    const page = ++this.pages;
     this.memory = tieredStore(this.persistent.store);
     this.client = createClient({
       baseUrl: BASE,
@@ -115,7 +118,8 @@ class World {
       store: this.memory,
       now: () => this.clock,
       routes: [{ match: '/:page', scope: 'cal' }],
-      fetch: (input, init) => this.fetch(input, init),
+      fetch: (input, init) =>
+        page === this.pages ? this.fetch(input, init) : Promise.reject(new DOMException('The page was unloaded', 'AbortError')),
     });
   }
 
