@@ -5,6 +5,7 @@ import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
 import { servableOnError } from './entry.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import type { Target } from './routes.js';
+import { storedEntry } from './storedEntry.js';
 import { jsonOrText, textOf, wait } from './util.js';
 
 /** What one read asks of the network. */
@@ -155,7 +156,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const merged = notModified ? { ...validator!.headers, ...responseHeaders } : responseHeaders;
     const { storable, ...policy } = freshness(merged, requestTime, responseTime, target.route?.defaultTtl ?? core.defaultTtl);
     const names = varyNames(merged.vary);
-    const entry: CacheEntry = {
+    const entry = storedEntry({
       ...blank(core, variantKey(target.primary, names, req.headers), target),
       status: notModified ? validator!.status : status,
       headers: merged,
@@ -164,7 +165,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       version: scope?.token,
       mark: scope?.mark,
       vary: names,
-    };
+    });
     entry.size = typeof entry.body === 'string' ? entry.body.length * 2 : entry.body.byteLength;
     if (notModified) {
       entry.data = validator!.data;
@@ -197,7 +198,7 @@ function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined
  * it varied on, in the same store, so its variants are found again after a reload.
  */
 export function save(core: Core, entry: CacheEntry, primary: string): void {
-  void core.store.set(entry.vary ? [{ ...entry, key: primary, body: '', size: 0, data: undefined }, entry] : [entry]);
+  void core.store.set(entry.vary ? [storedEntry({ ...entry, key: primary, body: '', size: 0, data: undefined }), entry] : [entry]);
   core.record(undefined, () => ({
     type: 'store',
     key: entry.key,
