@@ -26,6 +26,8 @@ export interface Row {
   p25?: number;
   unit?: string;
   note?: string;
+  /** Which group of the page it belongs to (`core`, `memory`, `idb`, …); the runner sets it. */
+  group?: string;
 }
 
 /** One side of a comparison: `run(n)` performs `n` operations (sync or async). */
