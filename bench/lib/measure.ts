@@ -120,9 +120,21 @@ const add = (counts: Record<string, number>, name: string, n: number) => {
   counts[name] = (counts[name] ?? 0) + n;
 };
 
+/**
+ * `NOSTALE_BENCH_QUICK=1` runs every comparison with 5 rounds and almost no warm-up: for checking
+ * that the benchmarks run and verify what they measure, never for numbers.
+ */
+const QUICK = process.env.NOSTALE_BENCH_QUICK === '1';
+
 /** Runs the contestants interleaved and collects per-op times. */
 export async function compare(contestants: readonly Contestant[], options: CompareOptions): Promise<Comparison> {
-  const { rounds, warmup = Math.max(3, Math.round(rounds / 10)), warmupMs = 200, targetMs = 1, maxBatch = 100_000 } = options;
+  const {
+    rounds,
+    warmup = Math.max(3, Math.round(rounds / 10)),
+    warmupMs = 200,
+    targetMs = 1,
+    maxBatch = 100_000,
+  } = QUICK ? { ...options, rounds: Math.min(options.rounds, 5), warmup: 1, warmupMs: 10 } : options;
   const samples: Record<string, number[]> = {};
   const ops: Record<string, number> = {};
   const totalOps: Record<string, number> = {};
