@@ -124,7 +124,7 @@ const add = (counts: Record<string, number>, name: string, n: number) => {
  * `NOSTALE_BENCH_QUICK=1` runs every comparison with 5 rounds and almost no warm-up: for checking
  * that the benchmarks run and verify what they measure, never for numbers.
  */
-const QUICK = process.env.NOSTALE_BENCH_QUICK === '1';
+export const QUICK = process.env.NOSTALE_BENCH_QUICK === '1';
 
 /** Runs the contestants interleaved and collects per-op times. */
 export async function compare(contestants: readonly Contestant[], options: CompareOptions): Promise<Comparison> {
