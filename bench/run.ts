@@ -6,7 +6,7 @@
  * module fails, which shows as a failed row). Missed goals are listed at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCoreBenchmarks } from './core.bench.js';
@@ -51,6 +51,24 @@ function normalize(raw: unknown, mod: (typeof MODULES)[number]): Row {
   if (typeof r.note === 'string') row.note = r.note;
   row.group = typeof r.group === 'string' ? r.group : mod.id;
   return row;
+}
+
+/**
+ * A partial run (`npm run bench -- core`) keeps the rows of the groups it did not run from the
+ * results file, marked with the run they come from, so the page generated from it loses nothing.
+ */
+function earlierRows(): Row[] {
+  if (only.size === 0 || !existsSync(RESULTS)) return [];
+  try {
+    const earlier = JSON.parse(readFileSync(RESULTS, 'utf8')) as { run?: { date?: string }; rows?: Row[] };
+    // The memory rows are part of the core group's run.
+    const ranWith = (row: Row) => selected(row.group === 'memory' ? 'core' : (row.group ?? ''));
+    return (earlier.rows ?? [])
+      .filter((row) => !ranWith(row))
+      .map((row) => ({ ...row, from: row.from ?? earlier.run?.date ?? 'an earlier run' }));
+  } catch {
+    return [];
+  }
 }
 
 /** Gated on the 25th percentile of the paired ratios when the row has it, else on the ratio. */
@@ -139,7 +157,7 @@ async function main() {
     groups: ['core', ...MODULES.map((mod) => mod.id)].filter(selected),
     seconds: round((performance.now() - started) / 1000),
   };
-  writeFileSync(RESULTS, `${JSON.stringify({ run, rows }, null, 2)}\n`);
+  writeFileSync(RESULTS, `${JSON.stringify({ run, rows: [...rows, ...earlierRows()] }, null, 2)}\n`);
   // docs/benchmarks.md is generated from the results, so it never shows numbers of another run.
   const doc = spawnSync(process.execPath, [DOC_GENERATOR], { stdio: 'inherit' });
   if (doc.status !== 0) log('warning: scripts/bench-doc.mjs failed; docs/benchmarks.md is out of date');

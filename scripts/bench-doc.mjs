@@ -162,7 +162,7 @@ export function renderBenchDoc(results) {
     out.push('| | benchmark | ours | baseline | ratio | goal |', '| --- | --- | --- | --- | --- | --- |');
     for (const row of mine) {
       out.push(
-        `| ${status(row)} | ${cell(row.name)}${row.new ? ' (new)' : ''} | ${cell(formatCell(row.ours, row.unit))} | ${cell(formatCell(row.baseline, row.unit))} | ${cell(ratioCell(row))} | ${goalCell(row)} |`,
+        `| ${status(row)} | ${cell(row.name)}${row.from ? ` (run of ${row.from})` : ''} | ${cell(formatCell(row.ours, row.unit))} | ${cell(formatCell(row.baseline, row.unit))} | ${cell(ratioCell(row))} | ${goalCell(row)} |`,
       );
     }
     out.push('');

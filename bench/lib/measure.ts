@@ -28,6 +28,8 @@ export interface Row {
   note?: string;
   /** Which group of the page it belongs to (`core`, `memory`, `idb`, …); the runner sets it. */
   group?: string;
+  /** Set on rows a partial run kept from an earlier run: that run's date. */
+  from?: string;
 }
 
 /** One side of a comparison: `run(n)` performs `n` operations (sync or async). */
