@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CacheEntry, createClient, MemoryStore } from '../../src/index.js';
+import { entry } from './support/entries.js';
 
 const BASE = 'http://localhost/';
 const RealURL = globalThis.URL;
@@ -98,5 +99,30 @@ describe('memory hits at scale', () => {
     expect(stored.length).toBeGreaterThanOrEqual(7);
     const shapes = new Set(stored.map((entry) => Object.keys(entry).join(',')));
     expect([...shapes]).toHaveLength(1);
+  });
+
+  it("the memory store's URL index keeps a lone key as a string and still finds every key of a URL as they come and go", () => {
+    const store = new MemoryStore({ maxEntries: 100 });
+    const url = 'http://api.test/shared';
+    const of = (namespace: string) => entry(`${namespace}-shared`, { namespace, url });
+    const selected = () => store.keys({ urls: [url] }).sort();
+    store.set([of('alice')]);
+    expect(selected()).toEqual(['alice-shared']);
+    store.set([of('bob'), of('carol')]);
+    expect(selected()).toEqual(['alice-shared', 'bob-shared', 'carol-shared']);
+    expect(store.keys({ namespace: 'bob', urls: [url] })).toEqual(['bob-shared']);
+    store.delete(['bob-shared']);
+    expect(selected()).toEqual(['alice-shared', 'carol-shared']);
+    store.delete(['alice-shared']);
+    expect(selected()).toEqual(['carol-shared']);
+    // Rewriting the remaining key keeps it listed once.
+    store.set([of('carol')]);
+    expect(selected()).toEqual(['carol-shared']);
+    store.set([of('alice')]);
+    store.delete(['carol-shared']);
+    expect(selected()).toEqual(['alice-shared']);
+    store.delete(['alice-shared']);
+    expect(selected()).toEqual([]);
+    expect(store.keys()).toEqual([]);
   });
 });
