@@ -8,7 +8,7 @@ import { QueryClient } from '@tanstack/query-core';
 import type { Client } from '../src/index.js';
 import { loadNostale, type Nostale } from './lib/build.js';
 import { memoryStoreRows } from './memory.bench.js';
-import { check, compare, failedRow, formatNs, gc, round, spread, timeRow, type Row } from './lib/measure.js';
+import { check, compare, failedRow, formatNs, gate, gc, round, spread, timeRow, type Row } from './lib/measure.js';
 
 /** nostale as it ships (see `lib/build.ts`), loaded by `runCoreBenchmarks`. */
 let createClient: Nostale['createClient'];
@@ -114,6 +114,7 @@ async function memoryHit(): Promise<Row[]> {
       oursNs: ours,
       baselineNs: cmp.median('tanstack'),
       ratio: vsTanstack,
+      p25: gate(cmp.ratios('tanstack', 'ours')),
       goal: 5,
       note: `await client.get(url) on a fresh entry (nostale bundled from src as shipped) vs await fetchQuery({ queryKey, queryFn, staleTime: Infinity }) on a primed query of new QueryClient(); ${cmp.totalOps.ours} gets verified as hits by stats(); ${spread(cmp.ratios('tanstack', 'ours'))}`,
     }),
@@ -122,6 +123,7 @@ async function memoryHit(): Promise<Row[]> {
       oursNs: ours,
       baselineNs: map,
       ratio: vsMap,
+      p25: gate(cmp.ratios('map', 'ours')),
       goal: 0,
       note: `informational: a hit is ${round(1 / vsMap)}× a raw Map.get (${formatNs(map)}); awaiting a Map.get alone costs ${formatNs(cmp.median('awaitMap'))}, so ${round(ours / cmp.median('awaitMap'))}× that floor for an async API`,
     }),
@@ -290,6 +292,7 @@ async function invalidation(kind: '1%' | 'all'): Promise<Row[]> {
         oursNs: cmp.median(ours.name),
         baselineNs: cmp.median(theirs.name),
         ratio: cmp.pairedRatio(theirs.name, ours.name),
+        p25: gate(cmp.ratios(theirs.name, ours.name)),
         goal: size === 100_000 ? 100 : 0,
         note:
           `${size === 100_000 ? '' : 'informational (the goal is set at 100k); '}` +
@@ -317,6 +320,7 @@ async function invalidation(kind: '1%' | 'all'): Promise<Row[]> {
       oursNs: cmp.median(big.contender.name),
       baselineNs: 2 * cmp.median(small.contender.name),
       ratio: cmp.pairedRatio(small.contender.name, big.contender.name, 2),
+      p25: gate(cmp.ratios(small.contender.name, big.contender.name, 2)),
       goal: 1,
       note:
         `ours = invalidate + read with 100k entries cached, baseline = 2 × the same with 1k (${formatNs(cmp.median(small.contender.name))}), ` +
@@ -410,6 +414,7 @@ async function revalidation(): Promise<Row[]> {
       oursNs: cmp.median('ours'),
       baselineNs: cmp.median('baseline'),
       ratio: cmp.pairedRatio('baseline', 'ours'),
+      p25: gate(cmp.ratios('baseline', 'ours')),
       goal: 1,
       note: `requests per pass: ${oursRequests} version check vs ${baselineRequests} conditional (304); time to read all 100 expired entries at once, ${LATENCY_MS} ms simulated latency per request, all in parallel; ${spread(cmp.ratios('baseline', 'ours'))}`,
     }),
@@ -419,12 +424,12 @@ async function revalidation(): Promise<Row[]> {
 // ---------------------------------------------------------------------------------------------
 
 export async function runCoreBenchmarks(): Promise<Row[]> {
-  const groups: { name: string; goal: number; run: () => Promise<Row[]> }[] = [
-    { name: 'memory hit', goal: 5, run: memoryHit },
-    { name: 'invalidate scope 1%', goal: 100, run: () => invalidation('1%') },
-    { name: 'invalidate scope all', goal: 100, run: () => invalidation('all') },
-    { name: 'revalidate 100 stale entries', goal: 1, run: revalidation },
-    { name: 'memory store', goal: 1, run: () => memoryStoreRows(nostale) },
+  const groups: { name: string; id: string; goal: number; run: () => Promise<Row[]> }[] = [
+    { name: 'memory hit', id: 'core', goal: 5, run: memoryHit },
+    { name: 'invalidate scope 1%', id: 'core', goal: 100, run: () => invalidation('1%') },
+    { name: 'invalidate scope all', id: 'core', goal: 100, run: () => invalidation('all') },
+    { name: 'revalidate 100 stale entries', id: 'core', goal: 1, run: revalidation },
+    { name: 'memory tier at scale', id: 'memory', goal: 1, run: () => memoryStoreRows(nostale) },
   ];
   const rows: Row[] = [];
   let nostale: Nostale;
@@ -432,14 +437,14 @@ export async function runCoreBenchmarks(): Promise<Row[]> {
     nostale = await loadNostale();
     ({ createClient } = nostale);
   } catch (error) {
-    return [failedRow('core benchmarks (building src/index.ts)', error)];
+    return [{ ...failedRow('core benchmarks (building src/index.ts)', error), group: 'core' }];
   }
   for (const group of groups) {
     const started = performance.now();
     try {
-      rows.push(...(await group.run()));
+      for (const row of await group.run()) rows.push({ ...row, group: group.id });
     } catch (error) {
-      rows.push(failedRow(group.name, error, group.goal));
+      rows.push({ ...failedRow(group.name, error, group.goal), group: group.id });
     }
     log(`${group.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     gc();

@@ -24,7 +24,7 @@ import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium, startStaticServer } from '../test/browser/support/chromium';
 import type { IdbBenchApi, Samples } from './idb.page';
-import { gate, median, quantile, round, type Row } from './lib/measure';
+import { gate, median, QUICK, quantile, round, type Row } from './lib/measure';
 
 const STARTUP_BUDGET_MS = 50;
 const INVALIDATE_BUDGET_MS = 2;
@@ -78,7 +78,7 @@ interface Cold {
 }
 
 /** One cold start in a page of its own. */
-async function coldStart(context: BrowserContext, base: string, mode: 'ours' | 'store' | 'raw', url: string): Promise<Cold> {
+async function coldStart(context: BrowserContext, base: string, mode: 'ours' | 'store' | 'raw' | 'tanstack', url: string): Promise<Cold> {
   const page = await context.newPage();
   try {
     await page.goto(`${base}cold.html?mode=${mode}&url=${encodeURIComponent(url)}`);
@@ -111,6 +111,8 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
       platform: 'browser',
       target: 'es2022',
       minify: true,
+      // TanStack's persisters read process.env.NODE_ENV, as bundlers define it.
+      define: { 'process.env.NODE_ENV': '"production"' },
       outdir: root,
       logLevel: 'silent',
     });
@@ -124,10 +126,10 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
 
     const valueBytes = 2048;
     const rows: Row[] = [];
-    const read = await bench(page, 'readVsGet', { rounds: 40, warmup: 5, batch: 100, valueBytes });
+    const read = await bench(page, 'readVsGet', { rounds: QUICK ? 3 : 40, warmup: QUICK ? 1 : 5, batch: 100, valueBytes });
     rows.push(pairedRow('idb read vs idb get', read, round(1 / 1.15), 1000, 'µs', `${valueBytes} B bodies, 100 keys a round, 40 rounds`));
 
-    const writes = await bench(page, 'writes', { rounds: 15, warmup: 3, count: 1000, valueBytes });
+    const writes = await bench(page, 'writes', { rounds: QUICK ? 3 : 15, warmup: QUICK ? 1 : 3, count: 1000, valueBytes });
     rows.push(
       pairedRow(
         '1000-entry batch vs raw IndexedDB transaction',
@@ -139,7 +141,47 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
       ),
     );
 
-    const invalidate = await bench(page, 'invalidateByUrl', { rounds: 30, warmup: 5, count: 10_000, valueBytes, scanRounds: 5 });
+    const dexie = await bench(page, 'writesVsDexie', { rounds: QUICK ? 3 : 15, warmup: QUICK ? 1 : 3, count: 1000, valueBytes });
+    rows.push(
+      pairedRow(
+        '1000-entry batch vs Dexie bulkPut',
+        dexie,
+        1,
+        1000,
+        'µs',
+        "per entry; one batched set() + flush() vs Dexie 4's table.bulkPut() of the very records the store writes, into a table with the same key and four indexes (relaxed durability on both sides), each in a database of its own",
+      ),
+    );
+
+    const update = await bench(page, 'singleUpdate', { rounds: QUICK ? 3 : 20, warmup: QUICK ? 1 : 3, count: 10_000, valueBytes });
+    rows.push(
+      pairedRow(
+        "single update at 10k persisted vs TanStack's blob persister",
+        update,
+        50,
+        1,
+        'ms',
+        `ours: set([entry]) + flush() through the tiered store with 10 000 entries persisted; TanStack: setQueryData on a QueryClient of 10 000 queries of the same items, then persistQueryClientSave through createAsyncStoragePersister({ storage: idb-keyval, throttleTime: 0 }) until its setItem completes (it rewrites the whole client: ${round(update.blobBytes / 1e6)} MB of JSON each time)`,
+      ),
+    );
+
+    const del = await bench(page, 'deleteRequest', { rounds: QUICK ? 3 : 30, warmup: QUICK ? 1 : 5, count: 10_000, valueBytes });
+    rows.push(
+      budgetRow(
+        'DELETE through client.fetch at 10k persisted vs 2 ms budget',
+        del.ours,
+        INVALIDATE_BUDGET_MS,
+        `await client.fetch(url, { method: 'DELETE' }) through a client over tieredStore(idbStore()) with 10 000 entries persisted; the injected fetch answers 204 at once, so this is the client's part: the unsafe request's drop of its URL in memory and IndexedDB (verified gone from IndexedDB after each, ${del.dropped} requests); p75 ${round(quantile(del.ours, 0.75))} ms`,
+      ),
+    );
+
+    const invalidate = await bench(page, 'invalidateByUrl', {
+      rounds: QUICK ? 3 : 30,
+      warmup: QUICK ? 1 : 5,
+      count: 10_000,
+      valueBytes,
+      scanRounds: 5,
+    });
     rows.push(
       budgetRow(
         'invalidate by URL at 10k persisted vs 2 ms budget',
@@ -172,10 +214,11 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
     });
 
     const target = await bench(page, 'seedCold', { count: 10_000, valueBytes });
+    await bench(page, 'seedColdTanstack', { count: 10_000, valueBytes });
     await page.close();
-    const cold: Record<'ours' | 'store' | 'raw', Cold[]> = { ours: [], store: [], raw: [] };
-    const modes = ['ours', 'store', 'raw'] as const;
-    for (let r = 0; r < 23; r++) {
+    const cold: Record<'ours' | 'store' | 'raw' | 'tanstack', Cold[]> = { ours: [], store: [], raw: [], tanstack: [] };
+    const modes = ['ours', 'store', 'raw', 'tanstack'] as const;
+    for (let r = 0; r < (QUICK ? 5 : 23); r++) {
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(r + i) % modes.length]!;
         const result = await coldStart(context, server.url, mode, target);
@@ -194,6 +237,14 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
         1,
         'ms',
         `informational: ms from the page's script starting to the first read answered from IndexedDB, each round in a new page of the same browser (not a new browser process); ours: createClient over tieredStore(idbStore()) and client.get(url), ${hits}/${cold.ours.length} answered without fetch; the store alone (idbStore().get) ${round(median(script('store')))} ms; raw: indexedDB.open + one get. From navigation start (page creation and load included, the same bundle for all): ${round(median(navigation('ours')))} vs ${round(median(navigation('raw')))} ms`,
+      ),
+      pairedRow(
+        "cold first read at 10k persisted vs TanStack's per-query persister (fresh page)",
+        { ours: script('ours'), baseline: script('tanstack') },
+        1,
+        1,
+        'ms',
+        `from the page's script starting, each round a new page of the same browser; TanStack: a new QueryClient's fetchQuery({ queryKey, persister: experimental_createQueryPersister({ storage: idb-keyval }).persisterFn, staleTime: Infinity }) restoring the same item from 10 000 persisted queries (query-persist-client-core 5.104.5), ${cold.tanstack.filter((c) => c.hit).length}/${cold.tanstack.length} restored without queryFn`,
       ),
       budgetRow(
         'cold first read at 10k persisted vs 50 ms budget',

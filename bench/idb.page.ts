@@ -2,9 +2,14 @@
  * The in-browser half of bench/idb.bench.ts: bundled with esbuild and run in Chromium, where
  * IndexedDB is the real one. Each function answers raw samples; the Node side makes rows.
  */
+import { QueryClient } from '@tanstack/query-core';
+import { experimental_createQueryPersister, persistQueryClientSave } from '@tanstack/query-persist-client-core';
+import { createAsyncStoragePersister } from '@tanstack/query-async-storage-persister';
+import Dexie from 'dexie';
 import type { IDBPDatabase } from 'idb';
 import { unwrap } from 'idb';
-import type { CacheEntry } from '../src/index';
+import { createStore, del, get, set } from 'idb-keyval';
+import { type CacheEntry, createClient } from '../src/index';
 import { idbStore, tieredStore, type IdbStore } from '../src/idb';
 import { toRecord } from '../src/idb/record';
 import { BUILD, COLD_DB } from './lib/idb-names';
@@ -42,6 +47,27 @@ export interface IdbBenchApi {
   }>;
   /** Seeds the database the cold-start pages read. */
   seedCold(options: { count: number; valueBytes: number }): Promise<string>;
+  /** Seeds TanStack's per-query persister (idb-keyval storage) with the same items, for its cold start. */
+  seedColdTanstack(options: { count: number; valueBytes: number }): Promise<number>;
+  /** `baseline`: Dexie's `bulkPut` of the very records the store writes, into a table with the same indexes. */
+  writesVsDexie(options: { rounds: number; warmup: number; count: number; valueBytes: number }): Promise<Samples>;
+  /**
+   * With `count` entries persisted, one changed entry saved: ours `set` + `flush` of it; the
+   * baseline TanStack's blob persister (`createAsyncStoragePersister` over idb-keyval, throttle 0)
+   * saving a QueryClient of `count` queries after one `setQueryData`, until its `setItem` completes.
+   */
+  singleUpdate(options: { rounds: number; warmup: number; count: number; valueBytes: number }): Promise<Samples & { blobBytes: number }>;
+  /**
+   * `client.fetch(url, { method: 'DELETE' })` through a client over the tiered store with `count`
+   * entries persisted: the unsafe request drops its URL (memory and IndexedDB) before it returns.
+   * The injected fetch answers 204 at once, so the time is the client's.
+   */
+  deleteRequest(options: {
+    rounds: number;
+    warmup: number;
+    count: number;
+    valueBytes: number;
+  }): Promise<{ ours: number[]; dropped: number }>;
 }
 
 export function makeEntry(i: number, valueBytes: number, prefix: string, namespace = 'user'): CacheEntry {
@@ -121,7 +147,9 @@ async function seed(store: IdbStore, entries: CacheEntry[]): Promise<void> {
   }
 }
 
-const api: IdbBenchApi = {
+type Added = 'seedColdTanstack' | 'writesVsDexie' | 'singleUpdate' | 'deleteRequest';
+
+const api: Omit<IdbBenchApi, Added> = {
   async readVsGet({ rounds: n, warmup, batch, valueBytes }) {
     const name = 'bench-read';
     await deleteDatabase(name);
@@ -279,4 +307,156 @@ const api: IdbBenchApi = {
   },
 };
 
-(window as unknown as { bench: IdbBenchApi }).bench = api;
+/** The item an entry of `makeEntry` carries, decoded: what TanStack caches for the same URL. */
+const itemOf = (entry: CacheEntry) => JSON.parse(entry.body as string) as { id: number; payload: string };
+
+/** idb-keyval as TanStack's persisters' `AsyncStorage`, in a database of its own. */
+function keyvalStorage(name: string) {
+  const store = createStore(name, 'keyval');
+  return {
+    store,
+    getItem: (key: string) => get<string>(key, store),
+    setItem: (key: string, value: string) => set(key, value, store),
+    removeItem: (key: string) => del(key, store),
+  };
+}
+
+// TanStack's persisters pin query-core 5.104.5 while the QueryClient here is 5.108: the same
+// public API at run time, two declarations of its private fields for TypeScript (hence `as never`).
+const added: Pick<IdbBenchApi, Added> = {
+  async writesVsDexie({ rounds: n, warmup, count, valueBytes }) {
+    await deleteDatabase('bench-writes-ours');
+    await deleteDatabase('bench-dexie');
+    const store = idbStore({ name: 'bench-writes-ours', build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+    await store.ready;
+    // The same layout as ours: primary key `key` and the four indexes of schema version 3.
+    const dexie = new Dexie('bench-dexie', { chromeTransactionDurability: 'relaxed' });
+    dexie.version(1).stores({ entries: 'key, [namespace+url], [accessedAt+size], expires, stamp' });
+    await dexie.open();
+    const table = dexie.table('entries');
+    const fresh = (label: string, round: number) => Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, `${label}${round}`));
+    const samples = await rounds(
+      { rounds: n, warmup },
+      async (round) => {
+        const entries = fresh('ours', round);
+        const start = performance.now();
+        await store.set(entries);
+        await store.flush();
+        return (performance.now() - start) / count;
+      },
+      async (round) => {
+        const records = fresh('dexie', round).map(toRecord);
+        const start = performance.now();
+        await table.bulkPut(records);
+        return (performance.now() - start) / count;
+      },
+    );
+    const written = await table.count();
+    if (written !== count * (n + warmup)) throw new Error(`Dexie holds ${written} records`);
+    store.close();
+    dexie.close();
+    return samples;
+  },
+
+  async singleUpdate({ rounds: n, warmup, count, valueBytes }) {
+    await deleteDatabase('bench-update');
+    await deleteDatabase('bench-update-tanstack');
+    const persistent = idbStore({ name: 'bench-update', build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+    const entries = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'upd'));
+    await seed(persistent, entries);
+    const tiers = tieredStore(persistent, { build: BUILD, maxEntries: 2 * count });
+    const queryClient = new QueryClient();
+    for (const entry of entries) queryClient.setQueryData(['upd', itemOf(entry).id], itemOf(entry));
+    const storage = keyvalStorage('bench-update-tanstack');
+    let saved: (() => void) | undefined;
+    let blobBytes = 0;
+    const persister = createAsyncStoragePersister({
+      storage: {
+        getItem: storage.getItem,
+        removeItem: storage.removeItem,
+        setItem: async (key, value) => {
+          await storage.setItem(key, value);
+          blobBytes = value.length;
+          saved?.();
+        },
+      },
+      throttleTime: 0,
+    });
+    const save = () =>
+      new Promise<void>((resolve) => {
+        saved = resolve;
+        void persistQueryClientSave({ queryClient: queryClient as never, persister });
+      });
+    await save();
+    const samples = await rounds(
+      { rounds: n, warmup },
+      async (round) => {
+        const entry = { ...entries[round % count]!, body: JSON.stringify({ id: round, payload: 'y' }), storedAt: Date.now() };
+        const start = performance.now();
+        await tiers.set([entry]);
+        await persistent.flush();
+        return performance.now() - start;
+      },
+      async (round) => {
+        const start = performance.now();
+        queryClient.setQueryData(['upd', round % count], { id: round, payload: 'y' });
+        await save();
+        return performance.now() - start;
+      },
+    );
+    persistent.close();
+    return { ...samples, blobBytes };
+  },
+
+  async deleteRequest({ rounds: n, warmup, count, valueBytes }) {
+    await deleteDatabase('bench-delete');
+    const persistent = idbStore({ name: 'bench-delete', build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+    const entries = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'del'));
+    await seed(persistent, entries);
+    const tiers = tieredStore(persistent, { build: BUILD, maxEntries: 2 * count });
+    await tiers.set(entries);
+    await persistent.flush();
+    let deletes = 0;
+    const client = createClient({
+      store: tiers,
+      build: BUILD,
+      namespace: 'user',
+      fetch: async (input, init) => {
+        if ((init?.method ?? (input instanceof Request ? input.method : 'GET')) === 'DELETE') deletes++;
+        return new Response(null, { status: 204 });
+      },
+    });
+    await client.ready;
+    const ours: number[] = [];
+    let dropped = 0;
+    for (let round = 0; round < warmup + n; round++) {
+      const entry = entries[round * 3]!;
+      const start = performance.now();
+      await client.fetch(entry.url, { method: 'DELETE' });
+      const ms = performance.now() - start;
+      const left = await persistent.keys({ namespace: 'user', urls: [entry.url] });
+      if (left.length) throw new Error(`DELETE left ${left.length} persisted entries of its URL`);
+      dropped++;
+      if (round >= warmup) ours.push(ms);
+    }
+    if (deletes !== warmup + n) throw new Error(`${deletes} DELETE requests reached fetch`);
+    persistent.close();
+    return { ours, dropped };
+  },
+
+  async seedColdTanstack({ count, valueBytes }) {
+    await deleteDatabase('bench-cold-tanstack');
+    const storage = keyvalStorage('bench-cold-tanstack');
+    const persister = experimental_createQueryPersister({ storage, maxAge: Number.POSITIVE_INFINITY });
+    const queryClient = new QueryClient();
+    const entries = Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, 'cold'));
+    for (const entry of entries) {
+      const queryKey = ['cold', itemOf(entry).id];
+      queryClient.setQueryData(queryKey, itemOf(entry));
+      await persister.persistQueryByKey(queryKey, queryClient as never);
+    }
+    return Math.floor(count / 2);
+  },
+};
+
+(window as unknown as { bench: IdbBenchApi }).bench = { ...api, ...added };

@@ -6,7 +6,7 @@
 import { QueryClient } from '@tanstack/query-core';
 import type { CacheEntry, Client } from '../src/index.js';
 import type { Nostale } from './lib/build.js';
-import { check, compare, gate, gc, round, spread, timeRow, type Row } from './lib/measure.js';
+import { check, compare, failedRow, formatNs, gate, gc, median, round, spread, timeRow, type Row } from './lib/measure.js';
 
 const BASE = 'http://localhost/';
 const FILL = 10_000;
@@ -121,6 +121,40 @@ async function hits(nostale: Nostale): Promise<Row[]> {
     );
   }
   check(typeof (sink as { id?: unknown } | undefined)?.id === 'number', 'hits return the data');
+
+  // client.peek: a synchronous look at a fresh entry, against a raw Map.get of the decoded value.
+  const peekUrl = `/items/${spreadOver(1, FILL)[0]!}`;
+  const peeked = client.peek(peekUrl);
+  check(peeked?.source === 'memory' && peeked.stale === false && (peeked.data as { id: number }).id === 0, 'peek answers the fresh entry');
+  const peekCmp = await compare(
+    [
+      {
+        name: 'peek',
+        run: (n) => {
+          for (let i = 0; i < n; i++) sink = client.peek(peekUrl)?.data;
+        },
+      },
+      {
+        name: 'map',
+        run: (n) => {
+          for (let i = 0; i < n; i++) sink = map.get(peekUrl);
+        },
+      },
+    ],
+    { rounds: 100, warmupMs: 300 },
+  );
+  check((sink as { id?: number }).id === 0, 'peek and Map.get return the data');
+  rows.push(
+    timeRow({
+      name: 'client.peek of a fresh entry (10k cached) vs Map.get',
+      oursNs: peekCmp.median('peek'),
+      baselineNs: peekCmp.median('map'),
+      ratio: peekCmp.pairedRatio('map', 'peek'),
+      p25: gate(peekCmp.ratios('map', 'peek')),
+      goal: round(1 / 3),
+      note: `client.peek(url)?.data, synchronous, against map.get(url) of the decoded value (goal: at most 3× it, issue 12); ${spread(peekCmp.ratios('map', 'peek'))}`,
+    }),
+  );
   const stats = client.stats();
   check(stats.hits === gets && stats.misses === 0 && requests() === FILL, `every get was a hit (hits ${stats.hits}, gets ${gets})`);
 
@@ -146,14 +180,15 @@ async function hits(nostale: Nostale): Promise<Row[]> {
   return rows;
 }
 
-function entryOf(i: number): CacheEntry {
-  const url = `${BASE}items/${i}`;
+/** A stored entry in the client's own shape (see src/core/storedEntry.ts). */
+function entryOf(i: number, path = `items/${i}`, headers: Record<string, string> = { 'content-type': 'application/json' }): CacheEntry {
+  const url = `${BASE}${path}`;
   return {
     key: JSON.stringify(['', 'GET', url]),
     namespace: '',
     url,
     status: 200,
-    headers: { 'content-type': 'application/json' },
+    headers,
     body: '{}',
     size: 4,
     storedAt: 0,
@@ -162,7 +197,14 @@ function entryOf(i: number): CacheEntry {
     staleIfError: 0,
     noCache: false,
     mustRevalidate: false,
+    scope: undefined,
+    version: undefined,
+    mark: undefined,
+    build: undefined,
+    vary: undefined,
     accessedAt: 0,
+    data: undefined,
+    memoryOnly: undefined,
   };
 }
 
@@ -296,6 +338,214 @@ async function storeHits(nostale: Nostale): Promise<Row[]> {
   return rows;
 }
 
+/** Every key of 100k in turn, through the client, against TanStack and an awaited Map.get on the same keys. */
+async function hitsAll100k(nostale: Nostale): Promise<Row[]> {
+  const size = 100_000;
+  const started = performance.now();
+  const { client, queryClient, map, requests } = await filled(nostale, size);
+  log(`filled 100k entries in ${Math.round(performance.now() - started)} ms`);
+  const urls = Array.from({ length: size }, (_, i) => `/items/${i}`);
+  const queryFn = async () => {
+    throw new Error('a hit never calls queryFn');
+  };
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  gc();
+  const cmp = await compare(
+    [
+      {
+        name: 'ours',
+        run: async (n) => {
+          for (let i = 0; i < n; i++) sink = await client.get(urls[a++ % size]!);
+        },
+      },
+      {
+        name: 'tanstack',
+        run: async (n) => {
+          for (let i = 0; i < n; i++)
+            sink = await queryClient.fetchQuery({ queryKey: ['items', b++ % size], queryFn, staleTime: Infinity });
+        },
+      },
+      {
+        name: 'map',
+        run: async (n) => {
+          for (let i = 0; i < n; i++) sink = await map.get(urls[c++ % size]!);
+        },
+      },
+    ],
+    { rounds: 60, warmupMs: 300 },
+  );
+  const stats = client.stats();
+  check(stats.hits === cmp.totalOps.ours && stats.misses === 0 && requests() === size, 'every get over 100k was a hit');
+  return [
+    timeRow({
+      name: 'memory hit, all 100k URLs of 100k cached vs TanStack fetchQuery',
+      oursNs: cmp.median('ours'),
+      baselineNs: cmp.median('tanstack'),
+      ratio: cmp.pairedRatio('tanstack', 'ours'),
+      p25: gate(cmp.ratios('tanstack', 'ours')),
+      goal: 3,
+      note: `await client.get(url) over every one of 100k cached URLs in turn vs fetchQuery on the same keys of a QueryClient holding 100k queries; ${spread(cmp.ratios('tanstack', 'ours'))}`,
+    }),
+    timeRow({
+      name: 'memory hit, all 100k URLs of 100k cached vs awaited Map.get',
+      oursNs: cmp.median('ours'),
+      baselineNs: cmp.median('map'),
+      ratio: cmp.pairedRatio('map', 'ours'),
+      p25: gate(cmp.ratios('map', 'ours')),
+      goal: round(1 / 3),
+      note: `await map.get(url) over the same 100k URLs (goal: a hit costs at most 3× it); ${spread(cmp.ratios('map', 'ours'))}`,
+    }),
+  ];
+}
+
+const heapUsed = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+/**
+ * Heap per cached entry against TanStack's heap per query, holding the same items: ours filled
+ * through `client.get` (what a read keeps: the entry, its body and decoded data, its key, the URL
+ * memo and index), theirs through `setQueryData`. Each side is measured alone, from a collected heap.
+ */
+async function heap(nostale: Nostale): Promise<Row[]> {
+  if (!(globalThis as { gc?: unknown }).gc)
+    return [failedRow('heap per entry vs TanStack per query', 'needs node --expose-gc (npm run bench)')];
+  const rows: Row[] = [];
+  for (const size of [1_000, 10_000, 100_000]) {
+    const reps = size === 100_000 ? 1 : 3;
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      let before = heapUsed();
+      let client: Client | undefined = nostale.createClient({
+        baseUrl: BASE,
+        maxEntries: 2 * size,
+        fetch: async (input) => {
+          const i = Number(new URL(String(input)).pathname.split('/').pop());
+          return liteResponse(JSON.stringify(item(i)), { 'cache-control': 'max-age=3600', 'content-type': 'application/json' });
+        },
+      });
+      for (let i = 0; i < size; i += 1000) {
+        await Promise.all(Array.from({ length: Math.min(1000, size - i) }, (_, j) => client!.get(`/items/${i + j}`)));
+      }
+      ours.push((heapUsed() - before) / size);
+      check(client.stats().misses === size, `nostale holds ${size} entries`);
+      client = undefined;
+      before = heapUsed();
+      let queryClient: QueryClient | undefined = new QueryClient();
+      for (let i = 0; i < size; i++) queryClient.setQueryData(['items', i], item(i));
+      theirs.push((heapUsed() - before) / size);
+      check(queryClient.getQueryCache().getAll().length === size, `TanStack holds ${size} queries`);
+      queryClient = undefined;
+    }
+    const ratios = ours.map((o, i) => theirs[i]! / o).sort((x, y) => x - y);
+    const row: Row = {
+      name: `heap per entry at ${size / 1000}k vs TanStack per query`,
+      ours: round(median(ours)),
+      baseline: round(median(theirs)),
+      ratio: round(median(ratios)),
+      goal: 1,
+      unit: 'B',
+      note: `process.memoryUsage().heapUsed after gc(), before and after filling, ÷ ${size}; the same items ({ id, title, done, tags }) cached by client.get (an entry keeps the raw body and the decoded data) and by setQueryData; ${reps} measurement(s), each side alone`,
+    };
+    if (reps > 1) row.p25 = round(gate(ratios));
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * `invalidate({ scope })` alone with 1k and 1M entries cached (half of them in the scope), in the
+ * same rounds: a scope change is one mark, whatever the store holds. The store is filled directly
+ * with entries of the scope's current mark (a million reads through the client take minutes).
+ */
+async function scopeInvalidation(nostale: Nostale): Promise<Row[]> {
+  const clientOf = (size: number) => {
+    const store = new nostale.MemoryStore({ maxEntries: size });
+    let requests = 0;
+    const client = nostale.createClient({
+      baseUrl: BASE,
+      store,
+      routes: [{ match: '/s/:scope/*', scope: '{scope}' }],
+      fetch: async () => {
+        requests++;
+        return liteResponse('{}', { 'cache-control': 'max-age=3600', 'content-type': 'application/json' });
+      },
+    });
+    client.setVersion('a', 'v1');
+    client.setVersion('b', 'v1');
+    const marks = new Map(client.scopes().map((record) => [record.scope, record.mark]));
+    const headers = { 'content-type': 'application/json' };
+    const batch: CacheEntry[] = [];
+    for (let i = 0; i < size; i++) {
+      const scope = i % 2 ? 'b' : 'a';
+      const entry = entryOf(i, `s/${scope}/${i}`, headers);
+      entry.scope = scope;
+      entry.mark = marks.get(scope);
+      entry.version = 'v1';
+      entry.storedAt = Date.now();
+      batch.push(entry);
+      if (batch.length === 10_000 || i === size - 1) store.set(batch.splice(0));
+    }
+    check(store.keys().length === size, `store filled with ${size} entries`);
+    let calls = 0;
+    return {
+      client,
+      requests: () => requests,
+      calls: () => calls,
+      run: async (n: number) => {
+        for (let i = 0; i < n; i++) await client.invalidate({ scope: 'a' });
+        calls += n;
+      },
+    };
+  };
+  const small = clientOf(1_000);
+  const started = performance.now();
+  const big = clientOf(1_000_000);
+  log(`filled a store with 1M entries in ${Math.round(performance.now() - started)} ms`);
+  // Entries of the other scope are still hits; one of the invalidated scope now misses.
+  for (const side of [small, big]) {
+    await side.client.get('/s/b/1');
+    check(side.client.stats().hits === 1 && side.requests() === 0, 'an entry of a filled scope is a hit');
+  }
+  gc();
+  const cmp = await compare(
+    [
+      { name: 'small', run: small.run },
+      { name: 'big', run: big.run },
+    ],
+    { rounds: 100, warmupMs: 300 },
+  );
+  for (const side of [small, big]) {
+    await side.client.get('/s/a/0');
+    check(side.client.stats().misses === 1 && side.requests() === 1, 'an entry of the invalidated scope misses');
+  }
+  return [
+    timeRow({
+      name: 'invalidate({ scope }) alone: 1M entries cached vs 1.5 × 1k',
+      oursNs: cmp.median('big'),
+      baselineNs: 1.5 * cmp.median('small'),
+      ratio: cmp.pairedRatio('small', 'big', 1.5),
+      p25: gate(cmp.ratios('small', 'big', 1.5)),
+      goal: 1,
+      note: `await client.invalidate({ scope }) of a scope holding half the entries, no read, with 1M and 1k entries cached (${cmp.totalOps.big} and ${cmp.totalOps.small} calls, verified afterwards: the other scope still hits, the invalidated one misses); 1k alone: ${formatNs(cmp.median('small'))}; ${spread(cmp.ratios('small', 'big', 1.5))}`,
+    }),
+  ];
+}
+
 export async function memoryStoreRows(nostale: Nostale): Promise<Row[]> {
-  return [...(await storeHits(nostale)), ...(await sets(nostale)), ...(await hits(nostale))];
+  const rows: Row[] = [];
+  for (const part of [storeHits, sets, hits, hitsAll100k, heap, scopeInvalidation]) {
+    try {
+      rows.push(...(await part(nostale)));
+    } catch (error) {
+      rows.push(failedRow(`memory tier: ${part.name}`, error));
+    }
+    gc();
+  }
+  return rows;
 }

@@ -5,8 +5,9 @@
  * Benchmarks report, they do not gate: the exit code is 0 even when a goal is missed (and when a
  * module fails, which shows as a failed row). Missed goals are listed at the end.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runCoreBenchmarks } from './core.bench.js';
 import { failedRow, gc, round, type Row } from './lib/measure.js';
@@ -23,6 +24,7 @@ const only = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
 const selected = (id: string) => only.size === 0 || only.has(id);
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const DOC_GENERATOR = fileURLToPath(new URL('../scripts/bench-doc.mjs', import.meta.url));
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -34,9 +36,9 @@ process.on('unhandledRejection', (reason) =>
 const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 /** Makes a row from another module well-formed: numbers or null, a ratio when it can be computed. */
-function normalize(raw: unknown, group: string): Row {
+function normalize(raw: unknown, mod: (typeof MODULES)[number]): Row {
   if (!raw || typeof raw !== 'object' || typeof (raw as Row).name !== 'string') {
-    return failedRow(group, `malformed row: ${JSON.stringify(raw)}`);
+    return { ...failedRow(mod.group, `malformed row: ${JSON.stringify(raw)}`), group: mod.id };
   }
   const r = raw as Partial<Row> & { name: string };
   const ours = finite(r.ours);
@@ -48,7 +50,26 @@ function normalize(raw: unknown, group: string): Row {
   if (p25 !== null) row.p25 = p25;
   if (typeof r.unit === 'string') row.unit = r.unit;
   if (typeof r.note === 'string') row.note = r.note;
+  row.group = typeof r.group === 'string' ? r.group : mod.id;
   return row;
+}
+
+/**
+ * A partial run (`npm run bench -- core`) keeps the rows of the groups it did not run from the
+ * results file, marked with the run they come from, so the page generated from it loses nothing.
+ */
+function earlierRows(): Row[] {
+  if (only.size === 0 || !existsSync(RESULTS)) return [];
+  try {
+    const earlier = JSON.parse(readFileSync(RESULTS, 'utf8')) as { run?: { date?: string }; rows?: Row[] };
+    // The memory rows are part of the core group's run.
+    const ranWith = (row: Row) => selected(row.group === 'memory' ? 'core' : (row.group ?? ''));
+    return (earlier.rows ?? [])
+      .filter((row) => !ranWith(row))
+      .map((row) => ({ ...row, from: row.from ?? earlier.run?.date ?? 'an earlier run' }));
+  } catch {
+    return [];
+  }
 }
 
 /** Gated on the 25th percentile of the paired ratios when the row has it, else on the ratio. */
@@ -88,6 +109,7 @@ function table(rows: readonly Row[]): string {
 
 async function main() {
   const started = performance.now();
+  const loadAtStart = loadavg().map((x) => round(x, 2));
   log(`nostale benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`);
   if (!(globalThis as { gc?: unknown }).gc) log('note: run with --expose-gc (npm run bench does) for steadier numbers');
 
@@ -97,7 +119,7 @@ async function main() {
     try {
       rows.push(...(await runCoreBenchmarks()));
     } catch (error) {
-      rows.push(failedRow('core benchmarks', error));
+      rows.push({ ...failedRow('core benchmarks', error), group: 'core' });
     }
     log(`core done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -118,14 +140,28 @@ async function main() {
       if (typeof run !== 'function') throw new Error(`${mod.file} does not export ${mod.exported}()`);
       const result: unknown = await run();
       if (!Array.isArray(result)) throw new Error(`${mod.exported}() did not answer an array of rows`);
-      rows.push(...result.map((row) => normalize(row, mod.group)));
+      rows.push(...result.map((row) => normalize(row, mod)));
     } catch (error) {
-      rows.push(failedRow(mod.group, error));
+      rows.push({ ...failedRow(mod.group, error), group: mod.id });
     }
     log(`${mod.file} done in ${((performance.now() - moduleStarted) / 1000).toFixed(1)} s`);
   }
 
-  writeFileSync(RESULTS, `${JSON.stringify(rows, null, 2)}\n`);
+  // The load average goes with the numbers: on a shared machine it says how far to trust them.
+  const load = () => loadavg().map((x) => round(x, 2));
+  const run = {
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    node: `node ${process.version}`,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    loadavg: { start: loadAtStart, end: load() },
+    groups: ['core', ...MODULES.map((mod) => mod.id)].filter(selected),
+    seconds: round((performance.now() - started) / 1000),
+  };
+  writeFileSync(RESULTS, `${JSON.stringify({ run, rows: [...rows, ...earlierRows()] }, null, 2)}\n`);
+  // docs/benchmarks.md is generated from the results, so it never shows numbers of another run.
+  const doc = spawnSync(process.execPath, [DOC_GENERATOR], { stdio: 'inherit' });
+  if (doc.status !== 0) log('warning: scripts/bench-doc.mjs failed; docs/benchmarks.md is out of date');
 
   console.log();
   console.log(table(rows));

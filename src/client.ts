@@ -312,7 +312,7 @@ export function createClient(options: ClientOptions = {}): Client {
     timeout: options.timeout,
     defaultTtl: options.defaultTtl ?? 0,
     store,
-    routing: routing(options.routes ?? [], base),
+    routing: routing(options.routes ?? [], base, options.maxEntries),
     monitor,
     record: monitor.record,
     changed,

@@ -28,8 +28,12 @@ export class MemoryStore implements Store {
   // Private names that no public API or DOM field shares (so not `maxEntries`, `map`, `clock`) are
   // shortened in what we ship (scripts/mangle.mjs).
   private readonly byKey = new Map<string, Slot>();
-  /** URL → the keys cached for it (namespaces, variants), for exact-URL invalidation. */
-  private readonly byUrl = new Map<string, string[]>();
+  /**
+   * URL → the key cached for it, or the keys when there are several (namespaces, variants), for
+   * exact-URL invalidation. A lone key is kept as the string itself: one array per entry would
+   * cost about 30 B of heap each, for the common case of one key per URL.
+   */
+  private readonly byUrl = new Map<string, string | string[]>();
   /** Counts insertions and moves: a slot's age is `recency - slot.moved`. */
   private recency = 0;
   /**
@@ -76,8 +80,8 @@ export class MemoryStore implements Store {
       this.byKey.set(entry.key, { entry, moved: ++this.recency });
       this.heldBytes += entry.size;
       const keys = this.byUrl.get(entry.url);
-      if (keys) keys.push(entry.key);
-      else this.byUrl.set(entry.url, [entry.key]);
+      if (typeof keys === 'object') keys.push(entry.key);
+      else this.byUrl.set(entry.url, keys ? [keys, entry.key] : entry.key);
     }
     while (this.byKey.size > this.entryCap || this.heldBytes > this.byteCap) {
       let next = this.oldest?.next();
@@ -95,7 +99,7 @@ export class MemoryStore implements Store {
 
   keys(filter?: EntryFilter): string[] {
     const slots = filter?.urls
-      ? [...new Set(filter.urls)].flatMap((url) => (this.byUrl.get(url) ?? []).map((key) => this.byKey.get(key)!))
+      ? [...new Set(filter.urls)].flatMap((url) => [this.byUrl.get(url) ?? []].flat().map((key) => this.byKey.get(key)!))
       : this.byKey.values();
     const out: string[] = [];
     for (const { entry } of slots) if (matches(entry, filter)) out.push(entry.key);
@@ -118,7 +122,8 @@ export class MemoryStore implements Store {
     this.heldBytes -= size;
     this.byKey.delete(key);
     const keys = this.byUrl.get(url)!;
-    if (keys.length > 1) keys.splice(keys.indexOf(key), 1);
-    else this.byUrl.delete(url);
+    if (typeof keys === 'string') this.byUrl.delete(url);
+    else if (keys.length > 2) keys.splice(keys.indexOf(key), 1);
+    else this.byUrl.set(url, keys[keys.indexOf(key) ^ 1]!);
   }
 }

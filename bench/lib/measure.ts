@@ -26,6 +26,10 @@ export interface Row {
   p25?: number;
   unit?: string;
   note?: string;
+  /** Which group of the page it belongs to (`core`, `memory`, `idb`, …); the runner sets it. */
+  group?: string;
+  /** Set on rows a partial run kept from an earlier run: that run's date. */
+  from?: string;
 }
 
 /** One side of a comparison: `run(n)` performs `n` operations (sync or async). */
@@ -118,9 +122,21 @@ const add = (counts: Record<string, number>, name: string, n: number) => {
   counts[name] = (counts[name] ?? 0) + n;
 };
 
+/**
+ * `NOSTALE_BENCH_QUICK=1` runs every comparison with 5 rounds and almost no warm-up: for checking
+ * that the benchmarks run and verify what they measure, never for numbers.
+ */
+export const QUICK = process.env.NOSTALE_BENCH_QUICK === '1';
+
 /** Runs the contestants interleaved and collects per-op times. */
 export async function compare(contestants: readonly Contestant[], options: CompareOptions): Promise<Comparison> {
-  const { rounds, warmup = Math.max(3, Math.round(rounds / 10)), warmupMs = 200, targetMs = 1, maxBatch = 100_000 } = options;
+  const {
+    rounds,
+    warmup = Math.max(3, Math.round(rounds / 10)),
+    warmupMs = 200,
+    targetMs = 1,
+    maxBatch = 100_000,
+  } = QUICK ? { ...options, rounds: Math.min(options.rounds, 5), warmup: 1, warmupMs: 10 } : options;
   const samples: Record<string, number[]> = {};
   const ops: Record<string, number> = {};
   const totalOps: Record<string, number> = {};

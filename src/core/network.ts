@@ -7,6 +7,7 @@ import { httpError, isNostaleError, type NostaleError, networkError, parseError,
 import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
 import { storableHeaders, updateStoredHeaders } from './storedHeaders.js';
+import { storedEntry } from './storedEntry.js';
 import { jsonOrText, textOf, wait } from './util.js';
 import { checkScope } from './versionCheck.js';
 
@@ -195,7 +196,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       });
     }
     const names = varyNames(merged.vary);
-    const entry: CacheEntry = {
+    const entry = storedEntry({
       ...blank(core, variantKey(target.primary, names, req.headers), target),
       status: notModified ? validator!.status : status,
       headers: merged,
@@ -204,7 +205,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       version: scope?.token,
       mark: scope?.mark,
       vary: names,
-    };
+    });
     entry.size = typeof entry.body === 'string' ? entry.body.length * 2 : entry.body.byteLength;
     if (notModified) {
       entry.data = validator!.data;
@@ -237,7 +238,7 @@ function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined
  * it varied on, in the same store, so its variants are found again after a reload.
  */
 export function save(core: Core, entry: CacheEntry, primary: string): void {
-  void core.store.set(entry.vary ? [{ ...entry, key: primary, body: '', size: 0, data: undefined }, entry] : [entry]);
+  void core.store.set(entry.vary ? [storedEntry({ ...entry, key: primary, body: '', size: 0, data: undefined }), entry] : [entry]);
   core.record(undefined, () => ({
     type: 'store',
     key: entry.key,

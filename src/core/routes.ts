@@ -85,8 +85,13 @@ interface Compiled {
   test: (url: URL) => Record<string, string> | null;
 }
 
-/** Resolves URLs to targets for one base, memoised per namespace so the hot path skips URL parsing. */
-export function routing(routes: readonly Route[], base: string) {
+/**
+ * Resolves URLs to targets for one base, memoised per namespace so the hot path skips URL parsing.
+ * The memo holds up to `memoLimit` URLs (the client passes its `maxEntries`, so every URL the
+ * memory tier can hold stays resolved); past that the oldest goes, one at a time: a memo dropped
+ * whole once full made every hit over a larger working set parse its URL again.
+ */
+export function routing(routes: readonly Route[], base: string, memoLimit = 2000) {
   const compiled: Compiled[] = routes.map((route) => {
     const { match } = route;
     return {
@@ -99,29 +104,52 @@ export function routing(routes: readonly Route[], base: string) {
   });
   let memo = new Map<string, Target>();
   let memoFor = '';
+  // Eviction's place in the memo, kept between calls (a fresh iterator walks freed slots).
+  let oldest: Iterator<string> | undefined;
 
   return {
     resolve(raw: string, namespace: string, scopeOverride?: string): Target {
       if (memoFor !== namespace) {
         memo = new Map();
+        oldest = undefined;
         memoFor = namespace;
       }
       const cached = scopeOverride === undefined ? memo.get(raw) : undefined;
       if (cached) return cached;
-      const href = new URL(raw, base).href;
-      const url = normalizeUrl(href, base);
-      const parsed = new URL(url);
-      let target: Target = { url, href, namespace, primary: primaryKey(namespace, 'GET', url) };
-      for (const { route, test } of compiled) {
-        const params = test(parsed);
+      // One parse: what goes on the wire first, then normalised in place (as `normalizeUrl` does).
+      const parsed = new URL(raw, base);
+      const href = parsed.href;
+      parsed.hash = '';
+      parsed.searchParams.sort();
+      const url = parsed.href === href ? href : parsed.href;
+      let route: Route | undefined;
+      let scope: string | undefined;
+      let versionUrl: string | undefined;
+      for (const compiledRoute of compiled) {
+        const params = compiledRoute.test(parsed);
         if (!params) continue;
-        const scope = typeof route.scope === 'function' ? route.scope(parsed) : route.scope && fill(route.scope, params);
-        const versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
-        target = { ...target, route, scope, versionUrl };
+        route = compiledRoute.route;
+        scope = typeof route.scope === 'function' ? route.scope(parsed) : route.scope && fill(route.scope, params);
+        versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
         break;
       }
-      if (scopeOverride !== undefined) return { ...target, scope: scopeOverride };
-      if (memo.size > 2000) memo = new Map();
+      // One literal shape for every target, memoised or not.
+      const target: Target = {
+        url,
+        href,
+        namespace,
+        primary: primaryKey(namespace, 'GET', url),
+        scope: scopeOverride ?? scope,
+        versionUrl,
+        route,
+      };
+      if (scopeOverride !== undefined) return target;
+      if (memo.size >= memoLimit) {
+        let next = oldest?.next();
+        // A finished iterator stays finished even when keys are added later.
+        if (!next || next.done) next = (oldest = memo.keys()).next();
+        memo.delete(next.value!);
+      }
       memo.set(raw, target);
       return target;
     },
