@@ -80,6 +80,8 @@ function tracked() {
   const asked: string[] = [];
   const made = makeClient({
     routes,
+    // A failed re-read is the watcher's error at once here; read retries are servers.retry.test.ts's.
+    retry: { retries: 0 },
     fetch: (input, init) => {
       asked.push(input instanceof Request ? input.url : String(input));
       const answer = globalThis.fetch(input, init);
