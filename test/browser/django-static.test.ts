@@ -147,7 +147,7 @@ describe.each(cases)(
       expect(report.title).toBe("alice's standup");
       expect(report.httpError).toBe(true);
       expect(report.sharedErrors).toBe(true);
-      expect(report.linked).toEqual(['function', 'function', 'function']);
+      expect(report.linked).toEqual(['function', 'function', 'function', 'function']);
 
       // {% static %} printed the manifest's hashed name of every entry, and the page loaded those.
       const manifest = JSON.parse(await readFile(join(staticRoot, 'staticfiles.json'), 'utf8')) as { paths: Record<string, string> };

@@ -93,12 +93,14 @@ describe('the no-bundler build (dist/browser) in a page with an import map', () 
   import { syncTabs } from 'nostale/sync';
   import { watchDeploys } from 'nostale/sw';
   import { watch } from 'nostale/watch';
+  import { revalidate } from 'nostale/revalidate';
   import { useFetch } from 'nostale/react';
 
   const client = withMutations(createClient({ store: tieredStore(idbStore({ name: 'no-bundler' })) }));
   syncTabs(client);
   void watchDeploys;
   void watch;
+  void revalidate;
   void useFetch;
   const calendar = new FullCalendar.Calendar(document.getElementById('calendar'), {
     initialView: 'dayGridMonth',
