@@ -106,7 +106,10 @@ export class Tab {
     const seen = this.seen;
     const store: Store = {
       ...tiered,
-      get: (key) => (seen.add(key), tiered.get(key)),
+      get: (key) => {
+        seen.add(key);
+        return tiered.get(key);
+      },
       set: (entries) => {
         for (const e of entries) seen.add(e.key);
         return tiered.set(entries);
