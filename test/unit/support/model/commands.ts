@@ -12,14 +12,15 @@ import { COUNTER_RESETS, READ_TIMEOUT, type ReadRecord, readUrl, type Tab, type 
 
 export type Cmd = fc.AsyncCommand<object, World>;
 
-export const command = (name: string, run: (w: World) => Promise<void>, options: { disk?: boolean } = {}): Cmd => ({
+export const command = (name: string, run: (w: World) => Promise<void>, options: { disk?: boolean; settle?: boolean } = {}): Cmd => ({
   check: () => true,
   async run(_, world) {
     world.commands++;
     await run(world);
-    await world.settle();
+    // Without settling, the next command starts while this one's IndexedDB reads are in flight.
+    if (options.settle !== false) await world.settle();
     world.check();
-    if (options.disk) await world.checkDisk();
+    if (options.disk || world.diskEveryStep) await world.checkDisk();
   },
   toString: () => name,
 });
@@ -30,34 +31,38 @@ const tabOf = (w: World, index: number): Tab => w.tabs[index % w.tabs.length]!;
 const covers = (target: 'scope' | 'prefix' | 'pattern' | 'url'): string[] =>
   target === 'scope' || target === 'prefix' ? ['/cal/a', '/cal/b'] : ['/n/1'];
 
-export const read = (tab: number, url: number, tenant: string, timeout: boolean) =>
-  command(`read(tab ${tab}, ${readUrl(url)}, ${tenant}${timeout ? ', timeout' : ''})`, async (w) => {
-    const t = tabOf(w, tab);
-    const ns = t.client.namespace;
-    const path = readUrl(url);
-    const floor = t.floor(ns);
-    const record: ReadRecord = {
-      tab: t.id,
-      ns,
-      url: path,
-      tenant,
-      floor: { rev: floor.rev, deleted: new Set(floor.deleted), seq: floor.seq.get(path) ?? 0 },
-      controller: new AbortController(),
-      settled: false,
-    };
-    w.reads.push(record);
-    t.client
-      .get<Body>(path, { headers: { 'X-Tenant': tenant }, signal: record.controller.signal, ...(timeout && { timeout: READ_TIMEOUT }) })
-      .then(
-        (data) => {
-          record.outcome = { data };
-          // What a read showed is acknowledged too: later reads of the tab never go back before it.
-          if (scoped(path) && data.ns === ns) floor.rev = Math.max(floor.rev, data.rev);
-        },
-        (error: unknown) => (record.outcome = { error }),
-      )
-      .finally(() => (record.settled = true));
-  });
+export const read = (tab: number, url: number, tenant: string, timeout: boolean, quick = false) =>
+  command(
+    `read(tab ${tab}, ${readUrl(url)}, ${tenant}${timeout ? ', timeout' : ''}${quick ? ', then at once' : ''})`,
+    async (w) => {
+      const t = tabOf(w, tab);
+      const ns = t.client.namespace;
+      const path = readUrl(url);
+      const floor = t.floor(ns);
+      const record: ReadRecord = {
+        tab: t.id,
+        ns,
+        url: path,
+        tenant,
+        floor: { rev: floor.rev, deleted: new Set(floor.deleted), seq: floor.seq.get(path) ?? 0 },
+        controller: new AbortController(),
+        settled: false,
+      };
+      w.reads.push(record);
+      t.client
+        .get<Body>(path, { headers: { 'X-Tenant': tenant }, signal: record.controller.signal, ...(timeout && { timeout: READ_TIMEOUT }) })
+        .then(
+          (data) => {
+            record.outcome = { data };
+            // What a read showed is acknowledged too: later reads of the tab never go back before it.
+            if (scoped(path) && data.ns === ns) floor.rev = Math.max(floor.rev, data.rev);
+          },
+          (error: unknown) => (record.outcome = { error }),
+        )
+        .finally(() => (record.settled = true));
+    },
+    { settle: !quick },
+  );
 
 export const prefetch = (tab: number) =>
   command(`prefetch(tab ${tab})`, async (w) => {
@@ -91,7 +96,7 @@ export const mutate = (tab: number, item: number, plan: MutationPlan) =>
     const promise = t.client.mutate({
       scope: 'cal',
       request: { url: `/cal/items/${item}`, method: 'DELETE' },
-      optimistic: removeItem(item),
+      optimistic: removeItem(item, { idOf: (x) => x }),
     });
     w.refuseNext = false;
     promise.then(
@@ -211,7 +216,7 @@ const RELEASE = fc.constantFrom<Release>('ok', 'ok', 'ok', 'ok', 'lagged', 'malf
 /** Every command of the whole system, weighted towards reads, answers and changes meeting in flight. */
 export function systemCommands(options: { tabs: boolean; maxCommands: number }) {
   const list = [
-    fc.tuple(TAB, fc.nat({ max: 3 }), TENANT, fc.boolean()).map(([t, u, tn, to]) => read(t, u, tn, to)),
+    fc.tuple(TAB, fc.nat({ max: 3 }), TENANT, fc.boolean(), fc.boolean()).map(([t, u, tn, to, q]) => read(t, u, tn, to, q)),
     fc.tuple(TAB, fc.nat({ max: 1 }), TENANT).map(([t, u, tn]) => read(t, u, tn, false)),
     TAB.map(prefetch),
     fc.tuple(TAB, fc.constantFrom('/cal/a' as const, '/n/1' as const)).map(([t, u]) => watch(t, u)),
@@ -231,4 +236,27 @@ export function systemCommands(options: { tabs: boolean; maxCommands: number }) 
   if (COUNTER_RESETS) list.push(USER.map(serverReset));
   if (options.tabs) list.push(fc.nat().map(deliver), fc.nat().map(deliver), fc.nat().map(deliver), fc.nat().map(lose));
   return fc.commands(list, { maxCommands: options.maxCommands, size: 'max' });
+}
+
+/**
+ * The namespace isolation fuzz: the same URLs for every user, random logins, logouts, reloads and
+ * answers landing in any order, in two tabs over one database; nothing else.
+ */
+export function isolationCommands(maxCommands: number) {
+  return fc.commands(
+    [
+      fc.tuple(TAB, fc.nat({ max: 2 }), TENANT, fc.boolean()).map(([t, u, tn, q]) => read(t, u, tn, false, q)),
+      fc.tuple(TAB, fc.nat({ max: 2 }), TENANT, fc.boolean()).map(([t, u, tn, q]) => read(t, u, tn, false, q)),
+      TAB.map(prefetch),
+      fc.tuple(fc.nat(), fc.constantFrom<Release>('ok', 'ok', 'lagged', 'fail')).map(([i, k]) => release(i, k)),
+      fc.tuple(fc.nat(), fc.constant<Release>('ok')).map(([i, k]) => release(i, k)),
+      fc.tuple(TAB, USER, fc.boolean()).map(([t, u, l]) => switchTo(t, u, l)),
+      fc.tuple(TAB, USER, fc.constant(true)).map(([t, u, l]) => switchTo(t, u, l)),
+      TAB.map(reload),
+      fc.nat().map(deliver),
+      fc.nat().map(lose),
+      fc.constant(61_000).map(tick),
+    ],
+    { maxCommands, size: 'max' },
+  );
 }

@@ -175,6 +175,8 @@ export class World {
   clock = 1_000_000;
   refuseNext = false;
   commands = 0;
+  /** Look at the raw database after every command, not only after logouts, reloads and at the end. */
+  diskEveryStep = false;
 
   constructor(
     tabs: number,
@@ -192,7 +194,7 @@ export class World {
   }
 
   /** Lets microtasks, fake-indexeddb's tasks and zero-delay (fake) timers run until quiet. */
-  async settle(rounds = 12) {
+  async settle(rounds = 6) {
     for (let i = 0; i < rounds; i++) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       vi.advanceTimersByTime(0);
@@ -243,7 +245,7 @@ export class World {
     for (const tab of this.tabs) {
       const memory = tab.memoryEntries();
       expect(memory.length, 'the memory tier is over its cap').toBeLessThanOrEqual(MEMORY_CAP);
-      for (const entry of memory) this.checkEntry(entry.namespace, entry.body as string, entry.url, `tab ${tab.id}'s memory`, tab.id);
+      for (const entry of memory) this.checkEntry(entry, `tab ${tab.id}'s memory`, tab.id);
       for (const [id, events] of tab.events) {
         const ends = events.filter((e) => e.type !== 'pending').length;
         expect(ends, `mutation ${id} ended ${ends} times`).toBeLessThanOrEqual(1);
@@ -257,8 +259,11 @@ export class World {
    * A tab's logout binds what that tab fetched (`holder` limits the check to one tab's answers: a
    * tab not told of another's logout may still hold, and copy from disk, what it fetched itself).
    */
-  checkEntry(namespace: string, body: string, url: string, where: string, holder?: number) {
-    expect(new URL(url).pathname, `a no-store answer in ${where}`).not.toBe('/p');
+  checkEntry(entry: { key: unknown; namespace: unknown; body: unknown; url: unknown }, where: string, holder?: number) {
+    const namespace = entry.namespace as string;
+    const body = entry.body as string;
+    expect(new URL(entry.url as string).pathname, `a no-store answer in ${where}`).not.toBe('/p');
+    expect((JSON.parse(entry.key as string) as string[])[0], `a key of another namespace in ${where}`).toBe(namespace);
     if (body === '') return; // a Vary pointer
     const data = JSON.parse(body) as Body;
     expect(data.ns, `an entry of ${data.ns} filed under ${namespace} in ${where}`).toBe(namespace);
@@ -268,9 +273,7 @@ export class World {
   }
 
   async checkDisk() {
-    for (const record of await this.disk()) {
-      this.checkEntry(record.namespace as string, record.body as string, record.url as string, 'IndexedDB');
-    }
+    for (const record of await this.disk()) this.checkEntry(record as Parameters<World['checkEntry']>[0], 'IndexedDB');
   }
 
   /** Answers everything still held, delivers every message, lets every timer run out; then checks once more. */
