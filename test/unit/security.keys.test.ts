@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeUrl, primaryKey, variantKey, varyNames } from '../../src/core/cacheKey.js';
 import { createClient } from '../../src/index.js';
-import { runsOf } from './support/model/run.js';
+import { report, runsOf, soakTimeout } from './support/model/run.js';
 
 const BASE = 'https://api.test/v1/';
 const SEPARATORS = ['/', '?', '#', '&', '=', '%', '%2F', '"', ',', ']', '[', '\\', '+', ' ', ';', '.'];
@@ -112,15 +112,21 @@ const keyOf = (p: Parts, s?: Style) =>
 const usable = (p: Parts) => wellFormed(p.namespace) && p.segments.every(wellFormed) && p.params.every(([, v]) => wellFormed(v));
 
 describe('security: cache keys are injective', () => {
-  it('distinct requests never share a key; one request written two ways always does', () => {
-    fc.assert(
-      fc.property(parts.filter(usable), parts.filter(usable), style, style, (a, b, sa, sb) => {
-        expect(keyOf(a, sa) === keyOf(b, sb), `${urlOf(a, sa)} vs ${urlOf(b, sb)}`).toBe(canonical(a) === canonical(b));
-        expect(keyOf(a, sa), `${urlOf(a)} written as ${urlOf(a, sa)}`).toBe(keyOf(a));
-      }),
-      { numRuns: runsOf(3000) },
-    );
-  });
+  it(
+    'distinct requests never share a key; one request written two ways always does',
+    () => {
+      const runs = runsOf(3000);
+      fc.assert(
+        fc.property(parts.filter(usable), parts.filter(usable), style, style, (a, b, sa, sb) => {
+          expect(keyOf(a, sa) === keyOf(b, sb), `${urlOf(a, sa)} vs ${urlOf(b, sb)}`).toBe(canonical(a) === canonical(b));
+          expect(keyOf(a, sa), `${urlOf(a)} written as ${urlOf(a, sa)}`).toBe(keyOf(a));
+        }),
+        { numRuns: runs },
+      );
+      report('key injectivity (key functions)', runs, 0);
+    },
+    soakTimeout,
+  );
 
   it('near misses are distinct: an encoded separator, a duplicate parameter, an empty header, a reordered duplicate', () => {
     const at = (url: string, headers: Record<string, string> = {}, ns = 'alice') =>
@@ -154,57 +160,65 @@ describe('security: cache keys are injective', () => {
     expect(at('https://API.test:443/v1/a')).toBe(at('/v1/a'));
   });
 
-  it('through a real client, no request is answered with another request’s data', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(parts.filter(usable), style), { minLength: 1, maxLength: 12 }).chain((list) =>
-          // Repeats written another way, so that hits are tested as well as misses.
-          fc.tuple(fc.constant(list), fc.array(fc.tuple(fc.nat(), style), { maxLength: 8 })),
-        ),
-        async ([list, repeats]) => {
-          let sent = 0;
-          const client = createClient({
-            baseUrl: BASE,
-            fetch: async (input, init) => {
-              sent++;
-              const request = new Request(input, init);
-              const url = new URL(request.url);
-              const echo = {
-                session: request.headers.get('x-session'),
-                segments: url.pathname === '/v1/' ? [] : url.pathname.slice('/v1/'.length).split('/').map(decodeURIComponent),
-                params: [...url.searchParams],
-                headers: VARY.map((name) => request.headers.get(name)),
+  it(
+    'through a real client, no request is answered with another request’s data',
+    async () => {
+      const runs = runsOf(300);
+      let requests = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(parts.filter(usable), style), { minLength: 1, maxLength: 12 }).chain((list) =>
+            // Repeats written another way, so that hits are tested as well as misses.
+            fc.tuple(fc.constant(list), fc.array(fc.tuple(fc.nat(), style), { maxLength: 8 })),
+          ),
+          async ([list, repeats]) => {
+            let sent = 0;
+            const client = createClient({
+              baseUrl: BASE,
+              fetch: async (input, init) => {
+                sent++;
+                const request = new Request(input, init);
+                const url = new URL(request.url);
+                const echo = {
+                  session: request.headers.get('x-session'),
+                  segments: url.pathname === '/v1/' ? [] : url.pathname.slice('/v1/'.length).split('/').map(decodeURIComponent),
+                  params: [...url.searchParams],
+                  headers: VARY.map((name) => request.headers.get(name)),
+                };
+                return Response.json(echo, { headers: { 'Cache-Control': 'max-age=600', Vary: 'X-Tenant, Accept-Language, X-A' } });
+              },
+            });
+            const all = [...list, ...repeats.map(([i, s]) => [list[i % list.length]![0], s] as const)];
+            const distinct = new Set<string>();
+            for (const [p, s] of all) {
+              if (p.method !== 'GET') continue;
+              requests++;
+              distinct.add(canonical(p));
+              client.namespace = p.namespace;
+              const headers = headersOf(p, s);
+              headers.set('x-session', p.namespace);
+              const echo = (await client.get(urlOf(p, s), { headers })) as {
+                session: string;
+                segments: string[];
+                params: string[][];
+                headers: (string | null)[];
               };
-              return Response.json(echo, { headers: { 'Cache-Control': 'max-age=600', Vary: 'X-Tenant, Accept-Language, X-A' } });
-            },
-          });
-          const all = [...list, ...repeats.map(([i, s]) => [list[i % list.length]![0], s] as const)];
-          const distinct = new Set<string>();
-          for (const [p, s] of all) {
-            if (p.method !== 'GET') continue;
-            distinct.add(canonical(p));
-            client.namespace = p.namespace;
-            const headers = headersOf(p, s);
-            headers.set('x-session', p.namespace);
-            const echo = (await client.get(urlOf(p, s), { headers })) as {
-              session: string;
-              segments: string[];
-              params: string[][];
-              headers: (string | null)[];
-            };
-            expect(echo.session, 'another namespace’s answer').toBe(p.namespace);
-            expect(echo.segments, 'another path’s answer').toEqual(p.segments);
-            expect(
-              [...echo.params].sort((x, y) => (x[0]! < y[0]! ? -1 : x[0]! > y[0]! ? 1 : 0)),
-              'another query’s answer',
-            ).toEqual([...p.params].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)));
-            expect(echo.headers, 'another variant’s answer').toEqual(VARY.map((name) => p.headers[name] ?? null));
-          }
-          // Every repeat written another way was a hit: one request per distinct request.
-          expect(sent).toBe(distinct.size);
-        },
-      ),
-      { numRuns: runsOf(300) },
-    );
-  });
+              expect(echo.session, 'another namespace’s answer').toBe(p.namespace);
+              expect(echo.segments, 'another path’s answer').toEqual(p.segments);
+              expect(
+                [...echo.params].sort((x, y) => (x[0]! < y[0]! ? -1 : x[0]! > y[0]! ? 1 : 0)),
+                'another query’s answer',
+              ).toEqual([...p.params].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)));
+              expect(echo.headers, 'another variant’s answer').toEqual(VARY.map((name) => p.headers[name] ?? null));
+            }
+            // Every repeat written another way was a hit: one request per distinct request.
+            expect(sent).toBe(distinct.size);
+          },
+        ),
+        { numRuns: runs },
+      );
+      report('key injectivity (through a client)', runs, requests);
+    },
+    soakTimeout,
+  );
 });

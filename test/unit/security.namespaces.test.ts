@@ -11,7 +11,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it, vi } from 'vitest';
 import { isolationCommands } from './support/model/commands.js';
-import { catchRejections, runModel, runsOf } from './support/model/run.js';
+import { catchRejections, runModel, runsOf, soakTimeout } from './support/model/run.js';
 import { World } from './support/model/world.js';
 
 let stopCatching: () => void;
@@ -27,16 +27,20 @@ afterEach(() => {
 });
 
 describe('security: namespaces never see each other’s data, in memory or on disk', () => {
-  it('zero cross-user reads and zero foreign entries after every command', async () => {
-    await runModel(
-      'namespace isolation',
-      isolationCommands(25),
-      () => {
-        const world = new World(2, true, ['alice', 'bob']);
-        world.diskEveryStep = true;
-        return world;
-      },
-      { runs: runsOf(300) },
-    );
-  }, 600_000);
+  it(
+    'zero cross-user reads and zero foreign entries after every command',
+    async () => {
+      await runModel(
+        'namespace isolation',
+        isolationCommands(25),
+        () => {
+          const world = new World(2, true, ['alice', 'bob']);
+          world.diskEveryStep = true;
+          return world;
+        },
+        { runs: runsOf(300) },
+      );
+    },
+    soakTimeout,
+  );
 });

@@ -20,6 +20,15 @@ export function catchRejections() {
   return () => void process.off('unhandledRejection', onRejection);
 }
 
+/** Appends what a property executed to the soak report, when `npm run test:soak` asked for one. */
+export function report(property: string, runs: number, commands: number, failed = false) {
+  const file = process.env.NOSTALE_SOAK_REPORT;
+  if (file) appendFileSync(file, `${JSON.stringify({ property, runs, commands, failed })}\n`);
+}
+
+/** A soak may run for hours; CI runs keep vitest's per-test limit of ten minutes. */
+export const soakTimeout = process.env.NOSTALE_SOAK_RUNS ? 24 * 3_600_000 : 600_000;
+
 /** Runs per property: the CI count, or the soak count. */
 export const runsOf = (ci: number) => Number(process.env.NOSTALE_SOAK_RUNS ?? process.env.NOSTALE_MODEL_RUNS ?? ci);
 
@@ -60,8 +69,7 @@ export async function runModel(
     }),
     { numRuns: options.runs, seed, ...(path !== undefined && { path }) },
   );
-  const report = process.env.NOSTALE_SOAK_REPORT;
-  if (report) appendFileSync(report, `${JSON.stringify({ property: name, runs, commands: executed, failed: details.failed })}\n`);
+  report(name, runs, executed, details.failed);
   if (details.failed) {
     const replay = `NOSTALE_MODEL_SEED=${details.seed} NOSTALE_MODEL_PATH=${details.counterexamplePath}`;
     const shown = details.counterexample?.[0];
