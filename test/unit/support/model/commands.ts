@@ -201,6 +201,10 @@ export const switchTo = (tab: number, ns: string, logout: boolean) =>
         t.clearedBefore.set(leaving, at);
         const floor = t.floor(leaving);
         for (const url of ['/cal/a', '/cal/b', '/n/1', '/p']) floor.seq.set(url, at);
+        // A logout forgets the user's versions on purpose (nothing of them stays on the device):
+        // after it, only what the server answers next is known, lagging replica or not.
+        floor.rev = 0;
+        floor.deleted.clear();
       }
       t.client.namespace = ns;
     },

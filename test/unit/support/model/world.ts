@@ -311,7 +311,13 @@ export class World {
     }
     if (change.kind === 'clear') {
       const ns = change.namespace;
-      for (const name of ns === undefined ? [...tab.floors.keys()] : [ns]) tab.clearedBefore.set(name, this.origin.seq + 1);
+      for (const name of ns === undefined ? [...tab.floors.keys()] : [ns]) {
+        tab.clearedBefore.set(name, this.origin.seq + 1);
+        // The receiving tab forgets the user's versions too (see the logout command).
+        const floor = tab.floor(name);
+        floor.rev = 0;
+        floor.deleted.clear();
+      }
     }
   }
 
