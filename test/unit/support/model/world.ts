@@ -296,6 +296,26 @@ export class World {
     await Promise.all(this.tabs.map((t) => t.idb.flush()));
     await this.settle();
     await this.checkDisk();
+    this.checkWatchers();
+  }
+
+  /**
+   * Watchers re-read on every change: once everything has landed, each shows the current user's
+   * data, at least as new as what the tab acknowledged (unless its last read failed).
+   */
+  checkWatchers() {
+    for (const tab of this.tabs) {
+      const ns = tab.client.namespace;
+      for (const watcher of tab.watchers) {
+        const state = watcher.state();
+        if (!state.data || state.isValidating || state.error !== undefined) continue;
+        expect(state.data.url).toBe(watcher.url);
+        expect(state.data.ns, `tab ${tab.id}: a watcher shows another user's data`).toBe(ns);
+        if (scoped(watcher.url)) {
+          expect(state.data.rev, `tab ${tab.id}: a watcher shows outdated data`).toBeGreaterThanOrEqual(tab.floor(ns).rev);
+        }
+      }
+    }
   }
 
   /** Delivers one message and raises the receiver's floor by the scope version it carries. */
@@ -344,10 +364,6 @@ export class World {
       if (!data) throw new Error('no data');
       expect(data.ns).toBe(ns);
       expect(data.items, `tab ${tab.id} does not converge on the origin`).toEqual(this.origin.items(ns));
-      for (const watcher of tab.watchers) {
-        const state = watcher.state();
-        if (state.data) expect(state.data.url).toBe(watcher.url);
-      }
     }
   }
 
