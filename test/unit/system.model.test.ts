@@ -8,7 +8,7 @@
  * NOSTALE_MODEL_RUNS or NOSTALE_SOAK_RUNS change the number of runs per property.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it, vi } from 'vitest';
-import { mutate, read, release, reload, switchTo, systemCommands, watch } from './support/model/commands.js';
+import { invalidate, mutate, read, release, reload, serverBump, switchTo, systemCommands, tick, watch } from './support/model/commands.js';
 import { catchRejections, runModel, runsOf, soakTimeout, runWorld } from './support/model/run.js';
 import { World } from './support/model/world.js';
 
@@ -57,6 +57,24 @@ describe('system model: failures found, replayed', () => {
     // after the switch to bob: with bob's session, and bob's answer was filed and returned as
     // alice's (seed 400091505, path 139:2:1:1:3:5; also three tabs and the isolation fuzz).
     await runWorld(new World(1), [read(0, 0, 't1', false, true), switchTo(0, 'bob', false), release(0, 'ok')]);
+  });
+});
+
+describe('system model: failures found, replayed (invalidation)', () => {
+  it('an answer sent before a local scope invalidation is not served after it, even with a newer token', async () => {
+    // The read in flight was answered under version 2 (the server had moved on); the scope was
+    // invalidated locally meanwhile. The newer token made the answer "adopted", so a read issued
+    // after `invalidate` resolved joined the old request and got an answer from before it.
+    await runWorld(new World(1), [
+      read(0, 0, 't1', false),
+      release(0, 'ok'),
+      tick(61_000),
+      serverBump('alice', 3),
+      read(0, 0, 't1', false),
+      invalidate(0, 'scope'),
+      read(0, 0, 't1', false),
+      release(0, 'ok'),
+    ]);
   });
 });
 
