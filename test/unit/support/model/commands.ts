@@ -54,6 +54,9 @@ export const read = (tab: number, url: number, tenant: string, timeout: boolean,
         .then(
           (data) => {
             record.outcome = { data };
+            const at = floor.learned.get(String(data.rev));
+            const releasedAt = w.origin.held.find((h) => h.seq === data.seq)?.releasedAt;
+            record.exempt = scoped(path) && at !== undefined && releasedAt !== undefined && at < releasedAt;
             // What a read showed is acknowledged too: later reads of the tab never go back before it.
             if (scoped(path) && data.ns === ns) floor.rev = Math.max(floor.rev, data.rev);
           },
@@ -132,6 +135,7 @@ export const invalidate = (tab: number, target: 'scope' | 'prefix' | 'pattern' |
     await t.client.invalidate(spec);
     const floor = t.floor(ns);
     for (const url of covers(target)) floor.seq.set(url, Math.max(floor.seq.get(url) ?? 0, at));
+    if (target === 'scope' || target === 'prefix') floor.learned.clear();
   });
 
 export const serverBump = (user: string, item: number) =>

@@ -34,6 +34,8 @@ export interface Held {
   method: string;
   url: string;
   done: boolean;
+  /** When it was answered, on the origin's release counter. */
+  releasedAt?: number;
   release(kind: Release): void;
 }
 
@@ -48,6 +50,8 @@ export class Origin {
   readonly users = new Map<string, UserState>(USERS.map((u) => [u, { version: 1, history: [[], [...ITEMS]], revN: 1 }]));
   readonly held: Held[] = [];
   seq = 0;
+  /** Counts releases, to order what a tab learned against when an answer was released. */
+  epoch = 0;
 
   user(ns: string): UserState {
     let state = this.users.get(ns);
@@ -123,6 +127,7 @@ export class Origin {
         release: (kind) => {
           if (held.done) return;
           held.done = true;
+          held.releasedAt = ++this.epoch;
           if (kind === 'fail') return reject(new TypeError('Failed to fetch'));
           if (kind === 'unload') return reject(new DOMException('The page was unloaded', 'AbortError'));
           if (kind === 'error')
