@@ -308,7 +308,9 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
       opts.key ??
       opts.idempotencyKey ??
       (typeof request !== 'function' && request.method.toUpperCase() === 'DELETE' ? `DELETE ${request.url}` : undefined);
-    const existing = key === undefined ? undefined : shared.get(key);
+    // Idempotent per user: another user's pending mutation with the same key (the same URL) is not this one.
+    const id = key === undefined ? undefined : JSON.stringify([client.namespace, key]);
+    const existing = id === undefined ? undefined : shared.get(id);
     if (existing) return existing as Promise<MutationResult<T>>;
     const mutation: PendingMutation = { id: ++sequence, key, scope: opts.scope, startedAt: Date.now() };
     const { optimistic } = opts;
@@ -325,9 +327,9 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
     pending.set(mutation.id, mutation);
     emit({ type: 'pending', mutation });
     const promise = run(opts, mutation, release);
-    if (key !== undefined) {
-      shared.set(key, promise);
-      const forget = () => shared.get(key) === promise && shared.delete(key);
+    if (id !== undefined) {
+      shared.set(id, promise);
+      const forget = () => shared.get(id) === promise && shared.delete(id);
       promise.then(forget, forget);
     }
     return promise as Promise<MutationResult<T>>;

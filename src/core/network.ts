@@ -100,6 +100,15 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         via: 'conditional',
       }));
     }
+    // Sent now, it would carry the session of whoever is current: a read of a user switched away
+    // from while it waited (on IndexedDB, say) must not bring the next user's data under its key.
+    if (core.namespace !== target.namespace) {
+      throw new StaleVersionError(`Namespace switched before ${target.url} was sent`, {
+        url: target.href,
+        scope: target.scope,
+        version: undefined,
+      });
+    }
     const requestTime = core.now();
     let response: Response;
     let body: string | ArrayBuffer;

@@ -114,6 +114,9 @@ export function scopes(onChange: (state: ScopeState, previous: string | undefine
     judge(state: ScopeState, markAtSend: string, token: string | undefined): Verdict {
       const o = order(state, token);
       if (o < 0) return 'late';
+      // Invalidated while in flight (here or in another tab): the answer may predate what the
+      // invalidation was for, whatever token it carries.
+      if (state.mark !== markAtSend && state.local) return 'late';
       if (state.mark === markAtSend || o > 0) {
         if (o === 0 || token === undefined) return 'current';
         // Newer, or a different token on a request sent after everything we know: every change counts.

@@ -1,6 +1,7 @@
 import type { EntryFilter, ScopeRecord } from '../types.js';
 import { describe } from './errors.js';
-import { fromRecord, toRecord, type EntryRecord } from './record.js';
+import { compareTokens } from '../core/scopes.js';
+import { fromRecord, fromScopeRecord, toRecord, type EntryRecord } from './record.js';
 import { request } from './request.js';
 import { ENTRIES, SCOPES } from './schema.js';
 import { selectKeys } from './select.js';
@@ -75,7 +76,7 @@ export async function writeBatch(native: IDBDatabase, ops: readonly Op[]): Promi
       if (op.type === 'put') put(entries, op.pending.record);
       else if (op.type === 'delete') for (const { key } of op.pendings) entries.delete(key);
       else if (op.type === 'clear') await clearIn(entries, op, scopes);
-      else if (op.type === 'scopes') for (const record of op.records) put(scopes(), record);
+      else if (op.type === 'scopes') await putScopes(scopes(), op.records, put);
       else if (op.type === 'unscope') for (const key of op.keys) scopes().delete(key);
       else await touchIn(entries, op.at);
     }
@@ -89,6 +90,25 @@ export async function writeBatch(native: IDBDatabase, ops: readonly Op[]): Promi
   }
   await done;
   return skipped;
+}
+
+/**
+ * Writes scope records, except over a stored one of a newer numeric token (or a token where the
+ * record has none): the store is shared by every tab, and a tab that has not heard of a change
+ * yet (its message still on the way) must not put an older version on disk, or the next page
+ * load would take the older version's entries as current and show what was deleted.
+ */
+async function putScopes(
+  store: IDBObjectStore,
+  records: readonly ScopeRecord[],
+  put: (store: IDBObjectStore, value: unknown) => void,
+): Promise<void> {
+  const stored = await Promise.all(records.map((r) => request(store.get([r.namespace, r.scope]))));
+  records.forEach((record, i) => {
+    const held = fromScopeRecord(stored[i])?.token;
+    if (held !== undefined && (record.token === undefined || compareTokens(held, record.token) > 0)) return;
+    put(store, record);
+  });
 }
 
 /** Deletes what a clear selects: all at once, or by index (see `selectKeys`). */
