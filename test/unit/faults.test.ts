@@ -2,7 +2,7 @@
  * Fault injection (issue 14): each fault the issue lists that no other file already covers, or
  * covers only for `get`. Every test checks what the caller gets (a typed error or a correct
  * fallback) and that nothing is lost: the last good entry stays, and a mutation ends committed
- * or rolled back, never pending and never silently dropped. docs/reliability-faults.md maps every
+ * or rolled back, never pending and never silently dropped. docs/reliability.md maps every
  * fault to its tests, here and elsewhere.
  */
 import { deleteDB, openDB } from 'idb';
@@ -530,7 +530,7 @@ describe('invalid Age and Expires', () => {
 
 /**
  * No `maxBodyBytes` option exists (its smallest streaming version measured +162 B gz of core,
- * over the 120 B allowed: see docs/reliability-faults.md). The size limit a client has is the
+ * over the 120 B allowed: see docs/reliability.md). The size limit a client has is the
  * memory store's `maxBytes`, and a body over it must not cost the user the rest of the cache.
  */
 describe('a body over a configured size limit (maxBytes)', () => {
