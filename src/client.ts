@@ -313,7 +313,6 @@ export function createClient(options: ClientOptions = {}): Client {
     defaultTtl: options.defaultTtl ?? 0,
     store,
     routing: routing(options.routes ?? [], base),
-    monitor,
     record: monitor.record,
     changed,
     warn: (code, message) => warned(code, () => core.record(undefined, () => ({ type: 'warning', code, message }))),

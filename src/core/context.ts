@@ -44,7 +44,6 @@ export interface Core {
   store: Store;
   scopes: Scopes;
   routing: Routing;
-  monitor: Emitter;
   record: Emitter['record'];
   /** Local changes, for `onChange` (other tabs, subpaths). */
   changed: (change: Change) => void;
