@@ -20,15 +20,13 @@ export function checkScope(core: Core, scope: ScopeState, versionUrl: string, cr
 /** One answer of the version endpoint, as a token. */
 async function tokenAt(core: Core, versionUrl: string, credentials: RequestCredentials | undefined): Promise<string> {
   const response = await core.fetch(versionUrl, { cache: 'no-store', credentials });
-  if (!response.ok) throw httpError(response.status, versionUrl, undefined);
+  if (!response.ok) throw httpError(response.status, versionUrl);
   const text = await response.text();
   const version = (jsonOrText(text) as { version?: unknown } | undefined)?.version;
   // JSON.parse has already rounded it: 2^53 + 1 reads as 2^53, a version the server never sent.
-  if (typeof version === 'number' && !Number.isSafeInteger(version)) {
+  if (typeof version === 'number' && !Number.isSafeInteger(version))
     core.warn('unsafe-version-number', `${versionUrl}: a version beyond 2^53 must be sent as a string`);
-    throw parseError(versionUrl, text);
-  }
-  if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
+  if (typeof version !== 'string' && !Number.isSafeInteger(version)) throw parseError(versionUrl, text);
   return String(version);
 }
 
