@@ -1,6 +1,6 @@
 import type { CacheEntry, Change, Store } from '../types.js';
 import type { Emitter } from './emitter.js';
-import { type Condition, condition } from './entry.js';
+import { type Condition, condition, servableOnError } from './entry.js';
 import type { RetryOptions } from './retry.js';
 import type { Routing } from './routes.js';
 import type { Scopes, ScopeState } from './scopes.js';
@@ -70,6 +70,10 @@ export const scopeOf = (core: Core, entry: { namespace: string; scope?: string |
 
 /** Pure `condition` of an entry, now, against its scope. */
 export const conditionOf = (core: Core, entry: CacheEntry): Condition => condition(entry, scopeOf(core, entry), core.now());
+
+/** Whether `entry`, if any, may stand in for a failed revalidation now (stale-if-error), against its scope. */
+export const servableNow = (core: Core, entry: CacheEntry | undefined): entry is CacheEntry =>
+  !!entry && servableOnError(entry, scopeOf(core, entry), core.now());
 
 /** Marks what is in flight for matching URLs of a namespace (all namespaces when undefined) as gone. */
 export function detach(core: Core, namespace: string | undefined, test: (url: string) => boolean): void {

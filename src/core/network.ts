@@ -1,8 +1,7 @@
 import type { CacheEntry } from '../types.js';
 import { variantKey, varyNames } from './cacheKey.js';
 import { freshness } from './cacheControl.js';
-import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
-import { servableOnError } from './entry.js';
+import { type Core, conditionOf, type Shared, scopeOf, servableNow } from './context.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
@@ -130,7 +129,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       const error = isNostaleError(cause) ? cause : networkError(target.href, cause);
       // A blip is tried again, unless the last good entry may answer for it at once (stale-if-error).
       if (
-        !(validator && servableOnError(validator, scopeOf(core, validator), core.now())) &&
+        !servableNow(core, validator) &&
         mayRetry() &&
         (await retrying(core, attempt, target.url, error, signal)) &&
         mayRetry()
@@ -159,7 +158,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     );
     if (!ok || status === 206) {
       // stale-if-error first: the last good answer beats an error, even one the server says to reuse.
-      if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
+      if (status >= 500 && servableNow(core, validator)) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
       // An error the server says to reuse is stored, not retried: asking again would get the same.
@@ -226,7 +225,7 @@ export const servedOnError = /* @__PURE__ */ new WeakSet<CacheEntry>();
 function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry {
   const { url, scope } = req.target;
   core.record('errors', () => ({ type: 'error', url, error }));
-  if (!validator || !servableOnError(validator, scopeOf(core, validator), core.now())) throw error;
+  if (!servableNow(core, validator)) throw error;
   core.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
   servedOnError.add(validator);
   return validator;
