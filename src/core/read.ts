@@ -1,7 +1,7 @@
 import type { CacheEntry, MaybePromise } from '../types.js';
 import { variantKey } from './cacheKey.js';
 import { parseCacheControl } from './cacheControl.js';
-import { type Core, conditionOf, type Pending } from './context.js';
+import { type Core, conditionOf, type Pending, scopeOf } from './context.js';
 import { condition } from './entry.js';
 import { httpError, parseError } from './errors.js';
 import { fetchShared, type ReadRequest, revalidated } from './network.js';
@@ -157,7 +157,7 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
     return entry;
   }
   const validator = state === 'dead' ? undefined : entry;
-  const scope = target.scope === undefined ? undefined : core.scopes.get(target.namespace, target.scope);
+  const scope = scopeOf(core, target);
   if (scope && target.versionUrl) core.versionUrls.set(scope, target.versionUrl);
   if (validator && scope && target.versionUrl) {
     if ((await checkScope(core, scope, target.versionUrl, req.credentials)) && condition(validator, scope, core.now()) !== 'dead') {
@@ -214,7 +214,8 @@ export function view(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unkn
       throw parseError(answer.url, text, cause);
     }
   }
-  const fns = core.overlays.size && answer.scope !== undefined && core.overlays.get(core.scopes.get(answer.namespace, answer.scope));
+  const scope = core.overlays.size ? scopeOf(core, answer) : undefined;
+  const fns = scope && core.overlays.get(scope);
   // Layers are short-lived (a pending mutation): applying them per read beats caching views.
   if (fns) {
     for (const fn of fns) {
