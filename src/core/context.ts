@@ -42,9 +42,11 @@ export interface Core {
   timeout: number | undefined;
   defaultTtl: number;
   store: Store;
-  scopes: Scopes;
+  /** Scope states per namespace, and the rules their tokens follow. */
+  scopeStates: Scopes;
   routing: Routing;
-  record: Emitter['record'];
+  /** Counts a counter (if any) and reports an event, built only when someone listens: telemetry. */
+  tally: Emitter['record'];
   /** Local changes, for `onChange` (other tabs, subpaths). */
   changed: (change: Change) => void;
   /** Reports a warning once per code. */
@@ -66,7 +68,7 @@ export interface Core {
 
 /** The state of an entry's scope, if it has one. */
 export const scopeOf = (core: Core, entry: { namespace: string; scope?: string | undefined }): ScopeState | undefined =>
-  entry.scope === undefined ? undefined : core.scopes.get(entry.namespace, entry.scope);
+  entry.scope === undefined ? undefined : core.scopeStates.get(entry.namespace, entry.scope);
 
 /** Pure `condition` of an entry, now, against its scope. */
 export const conditionOf = (core: Core, entry: CacheEntry): Condition => condition(entry, scopeOf(core, entry), core.now());

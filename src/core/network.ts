@@ -90,7 +90,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (etag) headers.set('if-none-match', etag);
     else if (lastModified) headers.set('if-modified-since', lastModified);
     if (etag || lastModified) {
-      core.record('revalidations', () => ({
+      core.tally('revalidations', () => ({
         type: 'revalidate',
         key: validator!.key,
         url: target.url,
@@ -128,13 +128,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (signal.aborted) throw signal.reason;
       const error = isNostaleError(cause) ? cause : networkError(target.href, cause);
       // A blip is tried again, unless the last good entry may answer for it at once (stale-if-error).
-      if (
-        !servableNow(core, validator) &&
-        mayRetry() &&
-        (await retrying(core, attempt, target.url, error, signal)) &&
-        mayRetry()
-      )
-        continue;
+      if (!servableNow(core, validator) && mayRetry() && (await retrying(core, attempt, target.url, error, signal)) && mayRetry()) continue;
       return staleOr(core, req, validator, error);
     }
     const responseTime = core.now();
@@ -169,13 +163,13 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (ok || status === 304 || !policy.lifetime)
         return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
     }
-    const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
+    const verdict = scope ? core.scopeStates.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
       // An older token (a lagging replica) is asked again after a backoff; an answer that raced a
       // change we made is asked again at once. Dropped, never re-targeted to another namespace.
-      const lagging = mayRetry() && core.scopes.order(scope!, token) < 0;
+      const lagging = mayRetry() && core.scopeStates.order(scope!, token) < 0;
       const retry = mayRetry() && attempt < (lagging ? core.retry.retries : MAX_LATE_RETRIES);
-      core.record(undefined, () => ({ type: 'late', url: target.url, scope: scope!.scope, version: token, retried: retry }));
+      core.tally(undefined, () => ({ type: 'late', url: target.url, scope: scope!.scope, version: token, retried: retry }));
       if (retry) {
         if (lagging) await sleep(backoff(core, attempt), signal);
         if (mayRetry()) continue;
@@ -185,7 +179,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (lagging && target.versionUrl && !askedForReset && mayRetry()) {
         askedForReset = true;
         await checkScope(core, scope!, target.versionUrl, req.credentials);
-        if (core.scopes.order(scope!, token) >= 0 && mayRetry()) continue;
+        if (core.scopeStates.order(scope!, token) >= 0 && mayRetry()) continue;
       }
       throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {
         url: target.href,
@@ -208,7 +202,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (notModified) {
       entry.data = validator!.data;
       revalidated.add(entry);
-      core.record('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
+      core.tally('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
     } else if (data !== undefined) entry.data = data;
     if (!req.persist || target.route?.persist === false) entry.memoryOnly = true;
     if (!storable) void core.store.delete([entry.key]);
@@ -224,9 +218,9 @@ export const servedOnError = /* @__PURE__ */ new WeakSet<CacheEntry>();
 /** Serves `validator` in place of a failed revalidation when stale-if-error allows it, else throws `error`; reports either way. */
 function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry {
   const { url, scope } = req.target;
-  core.record('errors', () => ({ type: 'error', url, error }));
+  core.tally('errors', () => ({ type: 'error', url, error }));
   if (!servableNow(core, validator)) throw error;
-  core.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
+  core.tally('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
   servedOnError.add(validator);
   return validator;
 }
@@ -237,7 +231,7 @@ function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined
  */
 export function save(core: Core, entry: CacheEntry, primary: string): void {
   void core.store.set(entry.vary ? [{ ...entry, key: primary, body: '', size: 0, data: undefined }, entry] : [entry]);
-  core.record(undefined, () => ({
+  core.tally(undefined, () => ({
     type: 'store',
     key: entry.key,
     url: entry.url,

@@ -76,7 +76,7 @@ export async function retrying(
     return false;
   const delay = Math.max(asked, backoff(core, attempt));
   const error = status ? httpError(status, url) : (failure as Error);
-  core.record(undefined, () => ({ type: 'retry', url, attempt: attempt + 1, delay, error }));
+  core.tally(undefined, () => ({ type: 'retry', url, attempt: attempt + 1, delay, error }));
   await sleep(delay, signal);
   return true;
 }
