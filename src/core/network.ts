@@ -161,7 +161,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       // for revives nothing: an HttpError for `get`, the caller's own for `fetch`. A 206 is part of
       // a body, which a cache without range support must not store (RFC 9111 §3.3).
       if (ok || status === 304 || !policy.lifetime)
-        return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
+        return blank(core, target.primary, target, status, responseHeaders, body);
     }
     const verdict = scope ? core.scopeStates.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
@@ -189,10 +189,14 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     }
     const names = varyNames(merged.vary);
     const entry: CacheEntry = {
-      ...blank(core, variantKey(target.primary, names, req.headers), target),
-      status: notModified ? validator!.status : status,
-      headers: merged,
-      body: notModified ? validator!.body : body,
+      ...blank(
+        core,
+        variantKey(target.primary, names, req.headers),
+        target,
+        notModified ? validator!.status : status,
+        merged,
+        notModified ? validator!.body : body,
+      ),
       ...policy,
       version: scope?.token,
       mark: scope?.mark,
@@ -241,7 +245,15 @@ export function save(core: Core, entry: CacheEntry, primary: string): void {
   }));
 }
 
-export function blank(core: Core, key: string, target: Target): CacheEntry {
+/** An entry of `target` holding this response, stored now, with no freshness of its own (and its size still 0). */
+function blank(
+  core: Core,
+  key: string,
+  target: Target,
+  status: number,
+  headers: Record<string, string>,
+  body: string | ArrayBuffer,
+): CacheEntry {
   const at = core.now();
   return {
     key,
@@ -249,9 +261,9 @@ export function blank(core: Core, key: string, target: Target): CacheEntry {
     url: target.url,
     scope: target.scope,
     build: core.build,
-    status: 200,
-    headers: {},
-    body: '',
+    status,
+    headers,
+    body,
     size: 0,
     storedAt: at,
     accessedAt: at,
