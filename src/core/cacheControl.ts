@@ -4,6 +4,7 @@
  * it ignores a Fetch `Headers` object, and it would be half of the core's size budget.
  */
 
+import { varyNames } from './cacheKey.js';
 import { parseAge, parseHttpDate } from './httpDate.js';
 
 /** Directive name (lowercased) to value; `true` for a directive without one. */
@@ -76,7 +77,8 @@ export function freshness(
   // Absent (undefined) and malformed (NaN) extensions are none.
   const ext = (name: string) => Math.max(0, seconds(cc, name)!) || 0;
   return {
-    storable: !cc.has('no-store') && !/(^|,)\s*\*\s*(,|$)/.test(headers.vary ?? ''),
+    // `Vary: *` (a member of the list, anywhere in it): no request can ever match.
+    storable: !cc.has('no-store') && !varyNames(headers.vary)?.includes('*'),
     storedAt: responseTime - initialAge,
     lifetime,
     staleWhileRevalidate: ext('stale-while-revalidate'),
