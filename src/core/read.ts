@@ -158,9 +158,13 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
   }
   const validator = state === 'dead' ? undefined : entry;
   const scope = scopeOf(core, target);
-  if (scope && target.versionUrl) core.versionUrls.set(scope, target.versionUrl);
-  if (validator && scope && target.versionUrl) {
-    if ((await checkScope(core, scope, target.versionUrl, req.credentials)) && condition(validator, scope, core.now()) !== 'dead') {
+  if (scope && target.versionUrl) {
+    core.versionUrls.set(scope, target.versionUrl);
+    if (
+      validator &&
+      (await checkScope(core, scope, target.versionUrl, req.credentials)) &&
+      condition(validator, scope, core.now()) !== 'dead'
+    ) {
       core.tally('hits', event('hit'));
       return validator;
     }
