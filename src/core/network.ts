@@ -160,8 +160,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
       // for revives nothing: an HttpError for `get`, the caller's own for `fetch`. A 206 is part of
       // a body, which a cache without range support must not store (RFC 9111 §3.3).
-      if (ok || status === 304 || !policy.lifetime)
-        return blank(core, target.primary, target, status, responseHeaders, body);
+      if (ok || status === 304 || !policy.lifetime) return blank(core, target.primary, target, status, responseHeaders, body);
     }
     const verdict = scope ? core.scopeStates.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
