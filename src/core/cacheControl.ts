@@ -74,8 +74,8 @@ export function freshness(
   } else lifetime = defaultTtl;
   if (!(lifetime > 0)) lifetime = 0;
 
-  // Absent (undefined) and malformed (NaN) extensions are none.
-  const ext = (name: string) => Math.max(0, seconds(cc, name)!) || 0;
+  // Absent (undefined) and malformed (NaN) extensions are none; a valid one is never negative.
+  const ext = (name: string) => seconds(cc, name) || 0;
   return {
     // `Vary: *` (a member of the list, anywhere in it): no request can ever match.
     storable: !cc.has('no-store') && !varyNames(headers.vary)?.includes('*'),
