@@ -29,8 +29,8 @@ export function parseCacheControl(value: string | null | undefined): Directives 
 
 /** Delta-seconds as ms; `undefined` when absent, `NaN` when present but not a valid delta. */
 function seconds(d: Directives, name: string): number | undefined {
-  if (!d.has(name)) return undefined;
   const v = d.get(name);
+  if (v === undefined) return undefined;
   return typeof v === 'string' && /^\d+$/.test(v) ? Math.min(+v, 2 ** 31) * 1000 : NaN;
 }
 
