@@ -86,10 +86,10 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (validator && conditionOf(core, validator) === 'dead') validator = undefined;
     const headers = new Headers(req.headers);
     const etag = validator?.headers.etag;
-    const lastModified = validator?.headers['last-modified'];
-    if (etag) headers.set('if-none-match', etag);
-    else if (lastModified) headers.set('if-modified-since', lastModified);
-    if (etag || lastModified) {
+    // The entity tag when there is one (RFC 9110 §13.1.3: it is the stronger validator), else the date.
+    const asked = etag || validator?.headers['last-modified'];
+    if (asked) {
+      headers.set(etag ? 'if-none-match' : 'if-modified-since', asked);
       core.tally('revalidations', () => ({
         type: 'revalidate',
         key: validator!.key,
