@@ -14,6 +14,8 @@
 /** Ordered by how often the core bundle spells them, so the most used get the first letters. */
 export const MANGLED = [
   // Core state (src/core/context.ts)
+  'tally',
+  'scopeStates',
   'inflight',
   'overlays',
   'clearing',

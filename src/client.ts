@@ -313,10 +313,9 @@ export function createClient(options: ClientOptions = {}): Client {
     defaultTtl: options.defaultTtl ?? 0,
     store,
     routing: routing(options.routes ?? [], base, options.maxEntries),
-    monitor,
-    record: monitor.record,
+    tally: monitor.record,
     changed,
-    warn: (code, message) => warned(code, () => core.record(undefined, () => ({ type: 'warning', code, message }))),
+    warn: (code, message) => warned(code, () => core.tally(undefined, () => ({ type: 'warning', code, message }))),
     namespace: options.namespace ?? '',
     loaded: !store.loadScopes,
     ready: Promise.resolve(),
@@ -327,10 +326,10 @@ export function createClient(options: ClientOptions = {}): Client {
     versionUrls: new Map(),
     overlays: new Map(),
     // Every scope change goes through here: telemetry, the shared store, and the change stream.
-    scopes: scopes((state, previous, origin) => {
+    scopeStates: scopes((state, previous, origin) => {
       const record = recordOf(state);
       // Learning a first token invalidates nothing; every later change does.
-      core.record(origin !== 'store' && (previous !== undefined || origin !== 'response') ? 'invalidations' : undefined, () => ({
+      core.tally(origin !== 'store' && (previous !== undefined || origin !== 'response') ? 'invalidations' : undefined, () => ({
         type: 'version',
         scope: state.scope,
         version: state.token,
@@ -347,10 +346,10 @@ export function createClient(options: ClientOptions = {}): Client {
   };
   // After this call returns, so listeners subscribed right after createClient hear what the
   // store reports as it attaches (an unavailable IndexedDB, say), not `onEvent` alone.
-  queueMicrotask(() => store.attach?.((event) => core.record(event.type === 'evict' ? 'evictions' : undefined, () => event)));
+  queueMicrotask(() => store.attach?.((event) => core.tally(event.type === 'evict' ? 'evictions' : undefined, () => event)));
   // Entries are judged against their scope's mark, so persisted marks load before the first read.
   core.ready = (async () => {
-    for (const record of (await store.loadScopes?.()) ?? []) core.scopes.restore(record, 'store');
+    for (const record of (await store.loadScopes?.()) ?? []) core.scopeStates.restore(record, 'store');
     core.loaded = true;
   })();
 
@@ -413,14 +412,14 @@ export function createClient(options: ClientOptions = {}): Client {
     },
 
     checkVersion(scope, opts) {
-      const state = core.scopes.get(core.namespace, scope);
+      const state = core.scopeStates.get(core.namespace, scope);
       const url = core.versionUrls.get(state) ?? core.routing.versionUrlOf(scope);
       return url
         ? checkScope(core, state, url, opts?.credentials)
         : Promise.reject(new NostaleError(`No versionUrl known for scope "${scope}"`, { url: '' }));
     },
 
-    setVersion: (scope, token) => core.scopes.learn(core.scopes.get(core.namespace, scope), token, 'mutation'),
+    setVersion: (scope, token) => core.scopeStates.learn(core.scopeStates.get(core.namespace, scope), token, 'mutation'),
 
     get namespace() {
       return core.namespace;
@@ -431,18 +430,18 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     versionHeader: core.versionHeader,
 
-    scopes: () => core.scopes.all(core.namespace).map(recordOf),
+    scopes: () => core.scopeStates.all(core.namespace).map(recordOf),
     // The emitter's and listeners' functions are closures (no `this`): handed out as they are.
     stats: monitor.stats,
     resetStats: monitor.reset,
     subscribe: monitor.on,
     onChange: changes.on,
     overlay(scope, transform) {
-      const state = core.scopes.get(core.namespace, scope);
+      const state = core.scopeStates.get(core.namespace, scope);
       const fns = core.overlays.get(state) ?? new Set();
       core.overlays.set(state, fns.add(transform));
       const layered = () => {
-        core.record(undefined, () => ({ type: 'overlay', scope }));
+        core.tally(undefined, () => ({ type: 'overlay', scope }));
         touched.announce(scope);
       };
       layered();
@@ -457,7 +456,7 @@ export function createClient(options: ClientOptions = {}): Client {
     apply(change) {
       // Drops from the whole store, not memory only: an answer this tab stored after the other
       // tab cleaned the shared store would otherwise survive there.
-      if (change.kind === 'scope') core.scopes.restore(change.record, 'remote');
+      if (change.kind === 'scope') core.scopeStates.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
       else void drop(core, change, 'remote');
       touched.announce(change);

@@ -4,6 +4,7 @@
  * it ignores a Fetch `Headers` object, and it would be half of the core's size budget.
  */
 
+import { varyNames } from './cacheKey.js';
 import { parseAge, parseHttpDate } from './httpDate.js';
 
 /** Directive name (lowercased) to value; `true` for a directive without one. */
@@ -28,8 +29,8 @@ export function parseCacheControl(value: string | null | undefined): Directives 
 
 /** Delta-seconds as ms; `undefined` when absent, `NaN` when present but not a valid delta. */
 function seconds(d: Directives, name: string): number | undefined {
-  if (!d.has(name)) return undefined;
   const v = d.get(name);
+  if (v === undefined) return undefined;
   return typeof v === 'string' && /^\d+$/.test(v) ? Math.min(+v, 2 ** 31) * 1000 : NaN;
 }
 
@@ -73,10 +74,11 @@ export function freshness(
   } else lifetime = defaultTtl;
   if (!(lifetime > 0)) lifetime = 0;
 
-  // Absent (undefined) and malformed (NaN) extensions are none.
-  const ext = (name: string) => Math.max(0, seconds(cc, name)!) || 0;
+  // Absent (undefined) and malformed (NaN) extensions are none; a valid one is never negative.
+  const ext = (name: string) => seconds(cc, name) || 0;
   return {
-    storable: !cc.has('no-store') && !/(^|,)\s*\*\s*(,|$)/.test(headers.vary ?? ''),
+    // `Vary: *` (a member of the list, anywhere in it): no request can ever match.
+    storable: !cc.has('no-store') && !varyNames(headers.vary)?.includes('*'),
     storedAt: responseTime - initialAge,
     lifetime,
     staleWhileRevalidate: ext('stale-while-revalidate'),

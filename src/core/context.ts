@@ -1,6 +1,6 @@
 import type { CacheEntry, Change, Store } from '../types.js';
 import type { Emitter } from './emitter.js';
-import { type Condition, condition } from './entry.js';
+import { type Condition, condition, servableOnError } from './entry.js';
 import type { RetryOptions } from './retry.js';
 import type { Routing } from './routes.js';
 import type { Scopes, ScopeState } from './scopes.js';
@@ -42,10 +42,11 @@ export interface Core {
   timeout: number | undefined;
   defaultTtl: number;
   store: Store;
-  scopes: Scopes;
+  /** Scope states per namespace, and the rules their tokens follow. */
+  scopeStates: Scopes;
   routing: Routing;
-  monitor: Emitter;
-  record: Emitter['record'];
+  /** Counts a counter (if any) and reports an event, built only when someone listens: telemetry. */
+  tally: Emitter['record'];
   /** Local changes, for `onChange` (other tabs, subpaths). */
   changed: (change: Change) => void;
   /** Reports a warning once per code. */
@@ -67,10 +68,14 @@ export interface Core {
 
 /** The state of an entry's scope, if it has one. */
 export const scopeOf = (core: Core, entry: { namespace: string; scope?: string | undefined }): ScopeState | undefined =>
-  entry.scope === undefined ? undefined : core.scopes.get(entry.namespace, entry.scope);
+  entry.scope === undefined ? undefined : core.scopeStates.get(entry.namespace, entry.scope);
 
 /** Pure `condition` of an entry, now, against its scope. */
 export const conditionOf = (core: Core, entry: CacheEntry): Condition => condition(entry, scopeOf(core, entry), core.now());
+
+/** Whether `entry`, if any, may stand in for a failed revalidation now (stale-if-error), against its scope. */
+export const servableNow = (core: Core, entry: CacheEntry | undefined): entry is CacheEntry =>
+  !!entry && servableOnError(entry, scopeOf(core, entry), core.now());
 
 /** Marks what is in flight for matching URLs of a namespace (all namespaces when undefined) as gone. */
 export function detach(core: Core, namespace: string | undefined, test: (url: string) => boolean): void {

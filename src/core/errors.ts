@@ -70,7 +70,7 @@ export class StaleVersionError extends NostaleError {
   declare readonly version: string | undefined;
 }
 
-export const httpError = (status: number, url: string, body: unknown): HttpError =>
+export const httpError = (status: number, url: string, body?: unknown): HttpError =>
   new HttpError(`HTTP ${status}: ${url}`, { status, url, body });
 export const networkError = (url: string, cause: unknown): NetworkError => new NetworkError(`Network error: ${url}`, { url }, { cause });
 export const timeoutError = (url: string, timeout: number): TimeoutError =>

@@ -65,14 +65,14 @@ export async function drop(core: Core, selection: UrlSelection, origin: 'local' 
     exact ? { namespace: selection.namespace, urls: selection.urls } : { namespace: selection.namespace, where: (e) => test(e.url) },
   );
   await core.store.delete(keys);
-  core.record(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
+  core.tally(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
 }
 
 /** Logout: every entry of the namespace (or all) goes, and nothing in flight for it is stored or copied back. */
 export async function clear(core: Core, namespace: string | undefined, origin: 'local' | 'remote'): Promise<void> {
   const all = () => true;
   detach(core, namespace, all);
-  core.record(undefined, () => ({ type: 'clear', namespace, origin }));
+  core.tally(undefined, () => ({ type: 'clear', namespace, origin }));
   if (origin === 'local') core.changed({ kind: 'clear', namespace });
   core.clearing.push(namespace);
   try {
@@ -90,8 +90,8 @@ export async function invalidate(core: Core, target: InvalidateTarget): Promise<
   const { scope, url, prefix } = target;
   if (scope?.includes('*')) {
     const re = globToRegExp(scope);
-    for (const state of core.scopes.all(ns)) if (re.test(state.scope)) core.scopes.bump(state, 'local');
-  } else if (scope !== undefined) core.scopes.bump(core.scopes.get(ns, scope), 'local');
+    for (const state of core.scopeStates.all(ns)) if (re.test(state.scope)) core.scopeStates.bump(state, 'local');
+  } else if (scope !== undefined) core.scopeStates.bump(core.scopeStates.get(ns, scope), 'local');
   if (url !== undefined || prefix !== undefined) {
     await drop(
       core,
@@ -112,7 +112,7 @@ export async function invalidate(core: Core, target: InvalidateTarget): Promise<
 export async function afterUnsafe(core: Core, target: Target, response: Response): Promise<void> {
   // Any answer carrying versions says what they are now, a 404 to a delete included.
   const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
-  if (token !== null) core.scopes.learn(core.scopes.get(target.namespace, target.scope!), token, 'mutation');
+  if (token !== null) core.scopeStates.learn(core.scopeStates.get(target.namespace, target.scope!), token, 'mutation');
   // `scope=token, …` with percent-encoded scopes, as formatVersionList (nostale/server) and
   // django-nostale write it. A malformed member is skipped, never failing the request.
   for (const member of response.headers.get(core.versionsHeader)?.split(',') ?? []) {
@@ -120,7 +120,7 @@ export async function afterUnsafe(core: Core, target: Target, response: Response
     const each = member.slice(at + 1).trim();
     try {
       if (at > 0 && each)
-        core.scopes.learn(core.scopes.get(target.namespace, decodeURIComponent(member.slice(0, at).trim())), each, 'mutation');
+        core.scopeStates.learn(core.scopeStates.get(target.namespace, decodeURIComponent(member.slice(0, at).trim())), each, 'mutation');
     } catch {}
   }
   if (response.status >= 400) return;

@@ -1,8 +1,7 @@
 import type { CacheEntry } from '../types.js';
 import { variantKey, varyNames } from './cacheKey.js';
 import { freshness } from './cacheControl.js';
-import { type Core, conditionOf, type Shared, scopeOf } from './context.js';
-import { servableOnError } from './entry.js';
+import { type Core, conditionOf, type Shared, scopeOf, servableNow } from './context.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
@@ -88,11 +87,11 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (validator && conditionOf(core, validator) === 'dead') validator = undefined;
     const headers = new Headers(req.headers);
     const etag = validator?.headers.etag;
-    const lastModified = validator?.headers['last-modified'];
-    if (etag) headers.set('if-none-match', etag);
-    else if (lastModified) headers.set('if-modified-since', lastModified);
-    if (etag || lastModified) {
-      core.record('revalidations', () => ({
+    // The entity tag when there is one (RFC 9110 §13.1.3: it is the stronger validator), else the date.
+    const asked = etag || validator?.headers['last-modified'];
+    if (asked) {
+      headers.set(etag ? 'if-none-match' : 'if-modified-since', asked);
+      core.tally('revalidations', () => ({
         type: 'revalidate',
         key: validator!.key,
         url: target.url,
@@ -139,13 +138,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (signal.aborted) throw signal.reason;
       const error = isNostaleError(cause) ? cause : networkError(target.href, cause);
       // A blip is tried again, unless the last good entry may answer for it at once (stale-if-error).
-      if (
-        !(validator && servableOnError(validator, scopeOf(core, validator), core.now())) &&
-        mayRetry() &&
-        (await retrying(core, attempt, target.url, error, signal)) &&
-        mayRetry()
-      )
-        continue;
+      if (!servableNow(core, validator) && mayRetry() && (await retrying(core, attempt, target.url, error, signal)) && mayRetry()) continue;
       return staleOr(core, req, validator, error);
     }
     const responseTime = core.now();
@@ -169,7 +162,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     );
     if (!ok || status === 206) {
       // stale-if-error first: the last good answer beats an error, even one the server says to reuse.
-      if (validator && status >= 500 && servableOnError(validator, scopeOf(core, validator), core.now())) {
+      if (status >= 500 && servableNow(core, validator)) {
         return staleOr(core, req, validator, httpError(status, target.href, jsonOrText(textOf(body))));
       }
       // An error the server says to reuse is stored, not retried: asking again would get the same.
@@ -177,16 +170,15 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
       // for revives nothing: an HttpError for `get`, the caller's own for `fetch`. A 206 is part of
       // a body, which a cache without range support must not store (RFC 9111 §3.3).
-      if (ok || status === 304 || !policy.lifetime)
-        return { ...blank(core, target.primary, target), status, headers: responseHeaders, body };
+      if (ok || status === 304 || !policy.lifetime) return blank(core, target.primary, target, status, responseHeaders, body);
     }
-    const verdict = scope ? core.scopes.judge(scope, markAtSend!, token) : 'current';
+    const verdict = scope ? core.scopeStates.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
       // An older token (a lagging replica) is asked again after a backoff; an answer that raced a
       // change we made is asked again at once. Dropped, never re-targeted to another namespace.
-      const lagging = mayRetry() && core.scopes.order(scope!, token) < 0;
+      const lagging = mayRetry() && core.scopeStates.order(scope!, token) < 0;
       const retry = mayRetry() && attempt < (lagging ? core.retry.retries : MAX_LATE_RETRIES);
-      core.record(undefined, () => ({ type: 'late', url: target.url, scope: scope!.scope, version: token, retried: retry }));
+      core.tally(undefined, () => ({ type: 'late', url: target.url, scope: scope!.scope, version: token, retried: retry }));
       if (retry) {
         if (lagging) await sleep(backoff(core, attempt), signal);
         if (mayRetry()) continue;
@@ -196,7 +188,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (lagging && target.versionUrl && !askedForReset && mayRetry()) {
         askedForReset = true;
         await checkScope(core, scope!, target.versionUrl, req.credentials);
-        if (core.scopes.order(scope!, token) >= 0 && mayRetry()) continue;
+        if (core.scopeStates.order(scope!, token) >= 0 && mayRetry()) continue;
       }
       throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {
         url: target.href,
@@ -206,10 +198,14 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     }
     const names = varyNames(merged.vary);
     const entry = storedEntry({
-      ...blank(core, variantKey(target.primary, names, req.headers), target),
-      status: notModified ? validator!.status : status,
-      headers: merged,
-      body: notModified ? validator!.body : body,
+      ...blank(
+        core,
+        variantKey(target.primary, names, req.headers),
+        target,
+        notModified ? validator!.status : status,
+        merged,
+        notModified ? validator!.body : body,
+      ),
       ...policy,
       version: scope?.token,
       mark: scope?.mark,
@@ -219,7 +215,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     if (notModified) {
       entry.data = validator!.data;
       revalidated.add(entry);
-      core.record('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
+      core.tally('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
     } else if (data !== undefined) entry.data = data;
     if (!req.persist || target.route?.persist === false) entry.memoryOnly = true;
     if (!storable) void core.store.delete([entry.key]);
@@ -235,9 +231,9 @@ export const servedOnError = /* @__PURE__ */ new WeakSet<CacheEntry>();
 /** Serves `validator` in place of a failed revalidation when stale-if-error allows it, else throws `error`; reports either way. */
 function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined, error: NostaleError): CacheEntry {
   const { url, scope } = req.target;
-  core.record('errors', () => ({ type: 'error', url, error }));
-  if (!validator || !servableOnError(validator, scopeOf(core, validator), core.now())) throw error;
-  core.record('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
+  core.tally('errors', () => ({ type: 'error', url, error }));
+  if (!servableNow(core, validator)) throw error;
+  core.tally('staleHits', () => ({ type: 'stale', key: validator.key, url, scope, error }));
   servedOnError.add(validator);
   return validator;
 }
@@ -248,7 +244,7 @@ function staleOr(core: Core, req: ReadRequest, validator: CacheEntry | undefined
  */
 export function save(core: Core, entry: CacheEntry, primary: string): void {
   void core.store.set(entry.vary ? [storedEntry({ ...entry, key: primary, body: '', size: 0, data: undefined }), entry] : [entry]);
-  core.record(undefined, () => ({
+  core.tally(undefined, () => ({
     type: 'store',
     key: entry.key,
     url: entry.url,
@@ -258,7 +254,15 @@ export function save(core: Core, entry: CacheEntry, primary: string): void {
   }));
 }
 
-export function blank(core: Core, key: string, target: Target): CacheEntry {
+/** An entry of `target` holding this response, stored now, with no freshness of its own (and its size still 0). */
+function blank(
+  core: Core,
+  key: string,
+  target: Target,
+  status: number,
+  headers: Record<string, string>,
+  body: string | ArrayBuffer,
+): CacheEntry {
   const at = core.now();
   return {
     key,
@@ -266,9 +270,9 @@ export function blank(core: Core, key: string, target: Target): CacheEntry {
     url: target.url,
     scope: target.scope,
     build: core.build,
-    status: 200,
-    headers: {},
-    body: '',
+    status,
+    headers,
+    body,
     size: 0,
     storedAt: at,
     accessedAt: at,

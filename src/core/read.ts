@@ -1,7 +1,7 @@
 import type { CacheEntry, MaybePromise } from '../types.js';
 import { variantKey } from './cacheKey.js';
 import { parseCacheControl } from './cacheControl.js';
-import { type Core, conditionOf, type Pending } from './context.js';
+import { type Core, conditionOf, type Pending, scopeOf } from './context.js';
 import { condition } from './entry.js';
 import { httpError, parseError } from './errors.js';
 import { fetchShared, type ReadRequest, revalidated } from './network.js';
@@ -105,7 +105,7 @@ export async function get<T>(core: Core, url: string, opts: GetOptions): Promise
   const target = core.routing.resolve(url, core.namespace, opts.scope);
   const found = core.loaded && core.enabled && !opts.cache ? core.store.get(target.primary) : undefined;
   if (found && !(found instanceof Promise) && !found.vary && conditionOf(core, found) === 'fresh') {
-    core.record('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
+    core.tally('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
     return view(core, found, opts.as) as T;
   }
   return read(core, request(target, opts), found).then((answer) => view(core, answer, opts.as) as T);
@@ -148,29 +148,33 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
   // RFC 8246: a fresh `immutable` response will not change, so asking to revalidate it gains nothing.
   const reusable = mode !== 'no-cache' || parseCacheControl(entry?.headers['cache-control']).has('immutable');
   if (entry && state !== 'dead' && ((state === 'fresh' && reusable) || mode === 'force-cache')) {
-    core.record('hits', event('hit'));
+    core.tally('hits', event('hit'));
     return entry;
   }
   if (entry && state === 'stale' && mode !== 'no-cache') {
-    core.record('staleHits', event('stale'));
+    core.tally('staleHits', event('stale'));
     fetchShared(core, { ...req, signal: undefined, timeout: undefined }, key, known, entry).catch(() => undefined);
     return entry;
   }
   const validator = state === 'dead' ? undefined : entry;
-  const scope = target.scope === undefined ? undefined : core.scopes.get(target.namespace, target.scope);
-  if (scope && target.versionUrl) core.versionUrls.set(scope, target.versionUrl);
-  if (validator && scope && target.versionUrl) {
-    if ((await checkScope(core, scope, target.versionUrl, req.credentials)) && condition(validator, scope, core.now()) !== 'dead') {
-      core.record('hits', event('hit'));
+  const scope = scopeOf(core, target);
+  if (scope && target.versionUrl) {
+    core.versionUrls.set(scope, target.versionUrl);
+    if (
+      validator &&
+      (await checkScope(core, scope, target.versionUrl, req.credentials)) &&
+      condition(validator, scope, core.now()) !== 'dead'
+    ) {
+      core.tally('hits', event('hit'));
       return validator;
     }
   }
   if (!core.enabled) return fetchShared(core, req, key, known);
-  if (!validator) core.record('misses', event('miss'));
+  if (!validator) core.tally('misses', event('miss'));
   const answer = await fetchShared(core, req, key, known, validator);
   // A revalidation counts once its answer says what it was: a 304 is a hit.
   if (validator && answer !== validator)
-    core.record(revalidated.has(answer) ? 'hits' : 'misses', event(revalidated.has(answer) ? 'hit' : 'miss'));
+    core.tally(revalidated.has(answer) ? 'hits' : 'misses', event(revalidated.has(answer) ? 'hit' : 'miss'));
   return answer;
 }
 
@@ -214,7 +218,8 @@ export function view(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unkn
       throw parseError(answer.url, text, cause);
     }
   }
-  const fns = core.overlays.size && answer.scope !== undefined && core.overlays.get(core.scopes.get(answer.namespace, answer.scope));
+  const scope = core.overlays.size ? scopeOf(core, answer) : undefined;
+  const fns = scope && core.overlays.get(scope);
   // Layers are short-lived (a pending mutation): applying them per read beats caching views.
   if (fns) {
     for (const fn of fns) {
@@ -222,7 +227,7 @@ export function view(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unkn
         data = fn(data, answer.url);
       } catch (error) {
         // One broken layer must not fail every read of the scope: it is skipped and reported.
-        core.record('errors', () => ({ type: 'error', url: answer.url, error: error as Error }));
+        core.tally('errors', () => ({ type: 'error', url: answer.url, error: error as Error }));
       }
     }
   }

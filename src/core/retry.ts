@@ -75,8 +75,8 @@ export async function retrying(
   )
     return false;
   const delay = Math.max(asked, backoff(core, attempt));
-  const error = status ? httpError(status, url, undefined) : (failure as Error);
-  core.record(undefined, () => ({ type: 'retry', url, attempt: attempt + 1, delay, error }));
+  const error = status ? httpError(status, url) : (failure as Error);
+  core.tally(undefined, () => ({ type: 'retry', url, attempt: attempt + 1, delay, error }));
   await sleep(delay, signal);
   return true;
 }

@@ -7,13 +7,14 @@ const numeric = /^\d+$/;
 
 /**
  * Order of two tokens: numeric tokens compare as numbers (of any length), opaque ones are only
- * equal or different. Returns -1 (a older), 0, 1 (a newer) or NaN (different, order unknown).
+ * equal or different, like a missing one (`undefined`). Returns -1 (a older), 0, 1 (a newer) or NaN
+ * (different, order unknown).
  */
-export function compareTokens(a: string, b: string): number {
+export function compareTokens(a: string | undefined, b: string | undefined): number {
   if (a === b) return 0;
-  if (!numeric.test(a) || !numeric.test(b)) return NaN;
-  const x = BigInt(a);
-  const y = BigInt(b);
+  if (!numeric.test(a ?? '') || !numeric.test(b ?? '')) return NaN;
+  const x = BigInt(a!);
+  const y = BigInt(b!);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -54,9 +55,8 @@ export function scopes(onChange: (state: ScopeState, previous: string | undefine
    */
   function order(state: ScopeState, token: string | undefined): number {
     if (token === state.token) return 0;
-    if (token === undefined) return NaN;
-    if (state.high !== undefined && numeric.test(token)) return BigInt(token) > state.high ? 1 : -1;
-    return state.token === undefined ? NaN : compareTokens(token, state.token);
+    if (state.high !== undefined && token !== undefined && numeric.test(token)) return BigInt(token) > state.high ? 1 : -1;
+    return compareTokens(token, state.token);
   }
 
   /** A new mark (and token), reported: every entry of the scope is now stale. */

@@ -3,6 +3,8 @@
  * §4.3.4). Names are lowercase throughout, as `Headers` iteration yields them.
  */
 
+import { varyNames } from './cacheKey.js';
+
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1) and the proxy authentication fields (`Proxy-Authenticate`,
  * `-Authentication-Info`, `-Authorization`): they describe one connection or one proxy, never the
@@ -12,10 +14,8 @@ const NEVER_STORED = /^(connection|keep-alive|te|transfer-encoding|upgrade|proxy
 
 /** The fields of `headers` a cache may store: all but hop-by-hop ones and those `Connection` names. */
 export function storableHeaders(headers: Headers): Record<string, string> {
-  const listed = headers
-    .get('connection')
-    ?.toLowerCase()
-    .split(/\s*,\s*/);
+  // A comma-separated list of lowercase field names, parsed like Vary.
+  const listed = varyNames(headers.get('connection') ?? undefined);
   const kept: Record<string, string> = {};
   headers.forEach((value, name) => {
     // Lowercased here too: not every Headers implementation does it.

@@ -20,21 +20,19 @@ export function checkScope(core: Core, scope: ScopeState, versionUrl: string, cr
 /** One answer of the version endpoint, as a token. */
 async function tokenAt(core: Core, versionUrl: string, credentials: RequestCredentials | undefined): Promise<string> {
   const response = await core.fetch(versionUrl, { cache: 'no-store', credentials });
-  if (!response.ok) throw httpError(response.status, versionUrl, undefined);
+  if (!response.ok) throw httpError(response.status, versionUrl);
   const text = await response.text();
   const version = (jsonOrText(text) as { version?: unknown } | undefined)?.version;
   // JSON.parse has already rounded it: 2^53 + 1 reads as 2^53, a version the server never sent.
-  if (typeof version === 'number' && !Number.isSafeInteger(version)) {
+  if (typeof version === 'number' && !Number.isSafeInteger(version))
     core.warn('unsafe-version-number', `${versionUrl}: a version beyond 2^53 must be sent as a string`);
-    throw parseError(versionUrl, text);
-  }
-  if (typeof version !== 'string' && typeof version !== 'number') throw parseError(versionUrl, text);
+  if (typeof version !== 'string' && !Number.isSafeInteger(version)) throw parseError(versionUrl, text);
   return String(version);
 }
 
 async function ask(core: Core, scope: ScopeState, versionUrl: string, credentials: RequestCredentials | undefined): Promise<boolean> {
   const markAtSend = scope.mark;
-  core.record('revalidations', () => ({
+  core.tally('revalidations', () => ({
     type: 'revalidate',
     key: versionUrl,
     url: versionUrl,
@@ -48,19 +46,19 @@ async function ask(core: Core, scope: ScopeState, versionUrl: string, credential
     // an evicted key). Asked again after a backoff; a second answer as low, and not lower than
     // the first, is a reset: otherwise the scope would refuse every read until the counter
     // overtook the old token, which may be never.
-    if (core.scopes.order(scope, token) < 0) {
+    if (core.scopeStates.order(scope, token) < 0) {
       await sleep(backoff(core, 0));
       const again = await tokenAt(core, versionUrl, credentials);
-      if (scope.mark === markAtSend && core.scopes.order(scope, again) < 0 && compareTokens(again, token) >= 0) {
+      if (scope.mark === markAtSend && core.scopeStates.order(scope, again) < 0 && compareTokens(again, token) >= 0) {
         const previous = scope.token;
-        core.record(undefined, () => ({ type: 'version-reset', scope: scope.scope, version: again, previous }));
-        core.scopes.reset(scope, again);
+        core.tally(undefined, () => ({ type: 'version-reset', scope: scope.scope, version: again, previous }));
+        core.scopeStates.reset(scope, again);
         return false;
       }
       token = again;
     }
   } catch (error) {
-    core.record('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
+    core.tally('errors', () => ({ type: 'error', url: versionUrl, error: error as Error }));
     return false;
   }
   // Something changed while we asked: the answer proves nothing about the entries we hold.
@@ -69,6 +67,6 @@ async function ask(core: Core, scope: ScopeState, versionUrl: string, credential
     scope.verifiedAt = core.now();
     return true;
   }
-  core.scopes.learn(scope, token, 'endpoint');
+  core.scopeStates.learn(scope, token, 'endpoint');
   return false;
 }
