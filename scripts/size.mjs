@@ -23,11 +23,15 @@ import { mangleOptions } from './mangle.mjs';
 const ENTRIES = [
   // Issue 8 asked for 6656 (6.5 KB), with 6144 as the aim. The split, the twelve fixes, the memory
   // store's URL index (issue 10) and peek/read (issue 12) brought the core to 7717 B; shortening
-  // internal property names in what we ship (scripts/mangle.mjs: the core's shared state, targets
-  // and MemoryStore's private fields, measured here as shipped) won 131 B back: 7586 B. The gate is
-  // that plus 64 B, so a change that adds bytes has to say so here rather than slip under an old
-  // ceiling; 6.5 KB stays the aim until the bytes are won back.
-  { name: 'nostale', file: 'src/index.ts', budget: 7650, aim: 6656 },
+  // internal property names in what we ship (scripts/mangle.mjs) won 131 B back: 7586 B. Then the
+  // core took on what issues 9, 10, 12 and 14 ask of it, each measured when it landed: read
+  // retries, replica-lag backoff, counter resets, safe-integer versions, credentials and
+  // multi-scope version lists +744 B; RFC 9111 (strict dates, Age, never-stored fields, 304 header
+  // updates, errors with explicit freshness, Vary normalisation, immutable) +509 B; the URL memo
+  // that no longer drops at 2,000 URLs and one-shape entries +206 B; fault fixes +42 B; model fixes
+  // +49 B; a trimming pass -72 B: 9064 B. The gate is that plus 64 B, so a change that adds bytes
+  // has to say so here rather than slip under an old ceiling; 6.5 KB stays the aim (issue 8).
+  { name: 'nostale', file: 'src/index.ts', budget: 9128, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
