@@ -86,6 +86,8 @@ export class Tab {
   store!: Store;
   stopSync: () => void = () => undefined;
   endpoint = 0;
+  /** Page loads of this tab; a client of an earlier one is dead. */
+  pages = 0;
   watchers: Watcher[] = [];
   /** Mutation events of this page, by mutation id. */
   readonly events = new Map<number, MutationEvent[]>();
@@ -126,6 +128,8 @@ export class Tab {
     };
     this.store = store;
     this.seen.clear();
+    // A page that was unloaded sends nothing more: its timers (a retry's backoff) die with it.
+    const page = ++this.pages;
     const client = createClient({
       baseUrl: BASE,
       namespace,
@@ -133,6 +137,7 @@ export class Tab {
       now: () => world.clock,
       routes: [{ match: '/cal/*', scope: 'cal' }],
       fetch: (input, init) => {
+        if (page !== this.pages) return Promise.reject(new DOMException('The page was unloaded', 'AbortError'));
         const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
         return world.origin.handle(this.id, this.client.namespace, request, world.refuseNext);
       },
