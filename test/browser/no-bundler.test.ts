@@ -115,9 +115,17 @@ describe('the no-bundler build (dist/browser) in a page with an import map', () 
   }
   // One copy of the error module across subpaths, or instanceof fails between them.
   const sharedErrors = MutationError.prototype instanceof NostaleError;
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The event renders once the source's read resolved: wait for it, not for a fixed time.
+  const title = await new Promise((resolve) => {
+    const look = () => {
+      const found = document.querySelector('.fc-event-title')?.textContent;
+      if (found) resolve(found);
+      else requestAnimationFrame(look);
+    };
+    look();
+  });
   window.report = {
-    title: document.querySelector('.fc-event-title')?.textContent ?? null,
+    title,
     sharedErrors,
     httpError,
     scripts: performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname).filter((p) => p.endsWith('.js')),
