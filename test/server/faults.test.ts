@@ -9,12 +9,11 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/index.js';
 import { type MutationEvent, removeItem, withMutations } from '../../src/mutate.js';
-import { createVersioning, redisVersionStore } from '../../src/server.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/apps.js';
+import { ADAPTERS, type RunningApp } from './support/apps.js';
 import { type CalendarEvent, eventsDb } from './support/eventsDb.js';
 import { spawnWorker, type Worker } from './support/processes.js';
 import { type RedisServer, startRedis } from './support/redisServer.js';
-import { tcpProxy } from './support/tcpProxy.js';
+import { appOverCuttableRedis } from './support/cutRedis.js';
 
 let redis: RedisServer;
 let data: Redis;
@@ -27,10 +26,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function until(condition: () => boolean) {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 /** A nostale client with mutations, as the docs set it up, recording how each mutation ended. */
 function device(baseUrl: string, user: string) {
   const routes = [{ match: '/api/users/:user/events*', scope: 'calendar:{user}', versionUrl: '/api/users/{user}/version' }];
@@ -42,27 +37,13 @@ function device(baseUrl: string, user: string) {
 }
 
 describe.each(ADAPTERS)('Redis down under the %s server companion', (adapter) => {
-  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
-  let versions: Redis;
+  let redisLink: Awaited<ReturnType<typeof appOverCuttableRedis>>;
   let app: RunningApp;
   beforeAll(async () => {
-    proxy = await tcpProxy(redis.port);
-    versions = new Redis({
-      port: proxy.port,
-      host: '127.0.0.1',
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => 20,
-    });
-    versions.on('error', () => undefined); // the outage's connection errors are the point
-    await until(() => versions.status === 'ready');
-    app = await startApp(adapter, createVersioning({ store: redisVersionStore(versions), build: 'b', log: () => {} }), eventsDb(data));
+    redisLink = await appOverCuttableRedis(adapter, redis.port, data);
+    app = redisLink.app;
   });
-  afterAll(async () => {
-    await app?.close();
-    versions?.disconnect();
-    await proxy?.close();
-  });
+  afterAll(() => redisLink?.close());
 
   it('mutations commit, reads show them at once, and no device sees pre-outage data once Redis is back', async () => {
     const user = `outage-${adapter}`;
@@ -74,8 +55,7 @@ describe.each(ADAPTERS)('Redis down under the %s server companion', (adapter) =>
     expect(await laptop.titles()).toEqual(['kept', 'doomed']);
     const before = phone.client.scopes()[0]!.token!;
 
-    proxy.cut();
-    await until(() => versions.status !== 'ready');
+    await redisLink.cut();
     // Writes still reach the database; the server cannot bump, so it answers without a version
     // and the client bumps the scope locally.
     const created = await phone.client.mutate<CalendarEvent>({
@@ -93,8 +73,7 @@ describe.each(ADAPTERS)('Redis down under the %s server companion', (adapter) =>
     expect(await phone.titles()).toEqual(['kept', 'written during the outage']);
     expect(await laptop.titles()).toEqual(['kept', 'written during the outage']);
 
-    proxy.restore();
-    await until(() => versions.status === 'ready');
+    await redisLink.restore();
     for (const { titles } of [phone, laptop]) expect(await titles()).toEqual(['kept', 'written during the outage']);
     const after = phone.client.scopes()[0]!.token!;
     expect(BigInt(after)).toBeGreaterThan(BigInt(before));

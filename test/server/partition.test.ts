@@ -1,10 +1,8 @@
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVersioning, redisVersionStore } from '../../src/server.js';
-import { ADAPTERS, startApp, type RunningApp } from './support/apps.js';
-import { eventsDb } from './support/eventsDb.js';
+import { ADAPTERS, type RunningApp } from './support/apps.js';
 import { startRedis, type RedisServer } from './support/redisServer.js';
-import { tcpProxy } from './support/tcpProxy.js';
+import { appOverCuttableRedis } from './support/cutRedis.js';
 
 let redis: RedisServer;
 let data: Redis;
@@ -17,32 +15,14 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function until(condition: () => boolean) {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 describe.each(ADAPTERS)('a write committed while the %s app was cut off from Redis', (adapter) => {
-  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
-  let versions: Redis;
+  let redisLink: Awaited<ReturnType<typeof appOverCuttableRedis>>;
   let app: RunningApp;
   beforeAll(async () => {
-    proxy = await tcpProxy(redis.port);
-    versions = new Redis({
-      port: proxy.port,
-      host: '127.0.0.1',
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => 20,
-    });
-    versions.on('error', () => undefined); // the partition's connection errors are the point
-    await until(() => versions.status === 'ready');
-    app = await startApp(adapter, createVersioning({ store: redisVersionStore(versions), build: 'b', log: () => {} }), eventsDb(data));
+    redisLink = await appOverCuttableRedis(adapter, redis.port, data);
+    app = redisLink.app;
   });
-  afterAll(async () => {
-    await app?.close();
-    versions?.disconnect();
-    await proxy?.close();
-  });
+  afterAll(() => redisLink?.close());
 
   it('is never hidden behind a 304 once Redis is reachable again', async () => {
     const user = `partition-${adapter}`;
@@ -51,8 +31,7 @@ describe.each(ADAPTERS)('a write committed while the %s app was cut off from Red
     const etag = before.headers.get('etag')!;
     const oldVersion = before.headers.get('x-cache-version')!;
 
-    proxy.cut();
-    await until(() => versions.status !== 'ready');
+    await redisLink.cut();
     const created = await fetch(feed, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -61,8 +40,7 @@ describe.each(ADAPTERS)('a write committed while the %s app was cut off from Red
     expect(created.status).toBe(201);
     expect(created.headers.get('x-cache-version')).toBeNull();
 
-    proxy.restore();
-    await until(() => versions.status === 'ready');
+    await redisLink.restore();
     // Redis kept the old version; the write's bump never reached it. The old tag must not validate.
     const after = await fetch(feed, { headers: { 'If-None-Match': etag } });
     expect(after.status).toBe(200);
