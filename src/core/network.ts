@@ -185,9 +185,12 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       }
       // Still older after every retry: the server may have lost its counter, which only its version
       // endpoint can confirm (checkScope adopts a confirmed reset). Then this answer is current.
-      if (lagging && target.versionUrl && !askedForReset && mayRetry()) {
+      // Sent before a reset the scope has confirmed since (this read's check or another's): its
+      // token now names the server's present, so asking once more gets a current answer.
+      const beforeReset = !lagging && scope!.resetMark === scope!.mark;
+      if (((lagging && target.versionUrl) || beforeReset) && !askedForReset && mayRetry()) {
         askedForReset = true;
-        await checkScope(core, scope!, target.versionUrl, req.credentials);
+        if (lagging) await checkScope(core, scope!, target.versionUrl!, req.credentials);
         if (core.scopeStates.order(scope!, token) >= 0 && mayRetry()) continue;
       }
       throw new StaleVersionError(`Older version of ${scope!.scope} than already seen: ${target.url}`, {

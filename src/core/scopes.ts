@@ -26,6 +26,11 @@ export interface ScopeState extends ScopeRecord {
    * token in between would let an older numeric one pass as new.
    */
   high?: bigint;
+  /**
+   * The mark a counter reset gave the scope, while it is still the scope's: an answer sent before
+   * the reset may carry the very token the reset restarted at, for other data.
+   */
+  resetMark?: string;
 }
 
 /** What to do with a response, given what it says of its scope's version. */
@@ -87,9 +92,12 @@ export function scopes(onChange: (state: ScopeState, previous: string | undefine
     restore(record: ScopeRecord, origin: ScopeOrigin): void {
       const state = get(record.namespace, record.scope);
       if (state.mark === record.mark) return;
+      const lower = order(state, record.token) < 0;
       // The record's own numeric token is the reference from now on, even if lower: it won elsewhere.
       state.high = undefined;
       move(state, record.token, record.local, origin, record.mark);
+      // Lower: another tab saw the counter reset, and what we sent before it proves nothing.
+      if (lower) state.resetMark = state.mark;
     },
 
     /**
@@ -99,6 +107,7 @@ export function scopes(onChange: (state: ScopeState, previous: string | undefine
     reset(state: ScopeState, token: string): void {
       state.high = undefined;
       move(state, token, false, 'endpoint');
+      state.resetMark = state.mark;
     },
 
     /** Local invalidation: every entry of the scope becomes stale. */
@@ -116,7 +125,8 @@ export function scopes(onChange: (state: ScopeState, previous: string | undefine
       if (o < 0) return 'late';
       // Invalidated while in flight (here or in another tab): the answer may predate what the
       // invalidation was for, whatever token it carries.
-      if (state.mark !== markAtSend && state.local) return 'late';
+      // Likewise across a counter reset: the same token may have named other data before it.
+      if (state.mark !== markAtSend && (state.local || state.resetMark === state.mark)) return 'late';
       if (state.mark === markAtSend || o > 0) {
         if (o === 0 || token === undefined) return 'current';
         // Newer, or a different token on a request sent after everything we know: every change counts.

@@ -54,7 +54,7 @@ export const read = (tab: number, url: number, tenant: string, timeout: boolean,
         .then(
           (data) => {
             record.outcome = { data };
-            const at = floor.learned.get(String(data.rev));
+            const at = data.token === undefined ? undefined : floor.learned.get(data.token);
             const releasedAt = w.origin.held.find((h) => h.seq === data.seq)?.releasedAt;
             record.exempt = scoped(path) && at !== undefined && releasedAt !== undefined && at < releasedAt;
             // What a read showed is acknowledged too: later reads of the tab never go back before it.
@@ -95,6 +95,7 @@ export const mutate = (tab: number, item: number, plan: MutationPlan) =>
     const record = { tab: t.id, ns, item, settled: false } as (typeof w.mutations)[number];
     w.mutations.push(record);
     const before = w.origin.seq;
+    let sentSeq = -1;
     w.refuseNext = plan === 'refused';
     const promise = t.client.mutate({
       scope: 'cal',
@@ -106,7 +107,9 @@ export const mutate = (tab: number, item: number, plan: MutationPlan) =>
       (result: MutationResult) => {
         record.settled = true;
         record.outcome = 'committed';
-        if (result.version !== undefined) floor.rev = Math.max(floor.rev, Number(result.version));
+        // The state the answer spoke for (its token alone may name two states after a reset).
+        const state = w.origin.held.find((h) => h.seq === sentSeq)?.state;
+        if (result.version !== undefined) floor.rev = Math.max(floor.rev, state ?? w.origin.revOf(ns, result.version));
         floor.deleted.add(item);
       },
       () => {
@@ -116,6 +119,7 @@ export const mutate = (tab: number, item: number, plan: MutationPlan) =>
     );
     await Promise.resolve();
     const sent = w.origin.held.find((h) => h.seq > before && h.method === 'DELETE');
+    if (sent) sentSeq = sent.seq;
     if (plan !== 'held') sent?.release('ok');
   });
 
@@ -143,11 +147,10 @@ export const serverBump = (user: string, item: number) =>
     w.origin.bump(user, item);
   });
 
-/** The marked hook for counter resets: a no-op until the client handles them (see COUNTER_RESETS). */
+/** The user's version counter is lost (a flushed store) and counts again from 1; the data stays. */
 export const serverReset = (user: string) =>
-  command(`server: ${user}'s version counter resets`, async () => {
-    if (!COUNTER_RESETS) return;
-    void user;
+  command(`server: ${user}'s version counter resets`, async (w) => {
+    w.origin.reset(user);
   });
 
 export const tick = (ms: number) =>
