@@ -29,8 +29,9 @@ const ENTRIES = [
   // multi-scope version lists +744 B; RFC 9111 (strict dates, Age, never-stored fields, 304 header
   // updates, errors with explicit freshness, Vary normalisation, immutable) +509 B; the URL memo
   // that no longer drops at 2,000 URLs and one-shape entries +206 B; fault fixes +42 B; model fixes
-  // +49 B; a trimming pass -72 B: 9064 B. The gate is that plus 64 B, so a change that adds bytes
-  // has to say so here rather than slip under an old ceiling; 6.5 KB stays the aim (issue 8).
+  // +49 B; a trimming pass -72 B: 9064 B; the gate is that plus 64 B, so a change that adds bytes
+  // has to say so here rather than slip under an old ceiling. Since: answers from before a counter
+  // reset are late (+51 B): 9115 B. 6.5 KB stays the aim (issue 8).
   { name: 'nostale', file: 'src/index.ts', budget: 9128, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
