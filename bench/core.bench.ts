@@ -9,6 +9,7 @@ import type { Client } from '../src/index.js';
 import { loadNostale, type Nostale } from './lib/build.js';
 import { memoryStoreRows } from './memory.bench.js';
 import { check, compare, failedRow, formatNs, gate, gc, round, spread, timeRow, type Row } from './lib/measure.js';
+import { liteResponse } from './lib/liteResponse.js';
 
 /** nostale as it ships (see `lib/build.ts`), loaded by `runCoreBenchmarks`. */
 let createClient: Nostale['createClient'];
@@ -27,19 +28,6 @@ let sink: unknown;
 const log = (message: string) => process.stderr.write(`  core: ${message}\n`);
 
 const json = (data: unknown, headers: Record<string, string>) => Response.json(data, { headers });
-
-/** A stand-in for `Response` that costs next to nothing to build and read: for filling caches only. */
-function liteResponse(body: string, headers: Record<string, string>): Response {
-  const h = new Headers(headers);
-  return {
-    status: 200,
-    ok: true,
-    statusText: 'OK',
-    headers: h,
-    text: async () => body,
-    json: async () => JSON.parse(body),
-  } as unknown as Response;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Memory hit

@@ -27,23 +27,12 @@ import { eventsDb, type EventsDb } from '../test/server/support/eventsDb.js';
 import { startRedis } from '../test/server/support/redisServer.js';
 import { loadNostale, type Nostale } from './lib/build.js';
 import { check, compare, failedRow, gate, gc, round, spread, timeRow, type Row } from './lib/measure.js';
+import { liteResponse } from './lib/liteResponse.js';
 
 const QUICK = process.argv.includes('--quick');
 const BASE = 'http://localhost/';
 const log = (message: string) => process.stderr.write(`  load: ${message}\n`);
 let sink: unknown;
-
-/** A stand-in `Response` that costs next to nothing to build and read, as memory.bench.ts uses. */
-function liteResponse(body: string, headers: Record<string, string>): Response {
-  return {
-    status: 200,
-    ok: true,
-    statusText: 'OK',
-    headers: new Headers(headers),
-    text: async () => body,
-    json: async () => JSON.parse(body),
-  } as unknown as Response;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Concurrent identical and overlapping GETs

@@ -7,24 +7,13 @@ import { QueryClient } from '@tanstack/query-core';
 import type { CacheEntry, Client } from '../src/index.js';
 import type { Nostale } from './lib/build.js';
 import { check, compare, failedRow, formatNs, gate, gc, median, round, spread, timeRow, type Row } from './lib/measure.js';
+import { liteResponse } from './lib/liteResponse.js';
 
 const BASE = 'http://localhost/';
 const FILL = 10_000;
 let sink: unknown;
 
 const log = (message: string) => process.stderr.write(`  memory: ${message}\n`);
-
-/** A stand-in `Response` that costs next to nothing to build and read: for filling caches only. */
-function liteResponse(body: string, headers: Record<string, string>): Response {
-  return {
-    status: 200,
-    ok: true,
-    statusText: 'OK',
-    headers: new Headers(headers),
-    text: async () => body,
-    json: async () => JSON.parse(body),
-  } as unknown as Response;
-}
 
 const item = (i: number) => ({ id: i, title: 'Buy milk', done: false, tags: ['home', 'errands'] });
 

@@ -9,22 +9,12 @@
  *
  * NOSTALE_MODEL_SEED / NOSTALE_MODEL_PATH replay; NOSTALE_MODEL_RUNS or NOSTALE_SOAK_RUNS set the runs.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, it, vi } from 'vitest';
+import { describe, it } from 'vitest';
 import { isolationCommands } from './support/model/commands.js';
-import { catchRejections, runModel, runsOf, soakTimeout } from './support/model/run.js';
+import { useModelHarness, runModel, runsOf, soakTimeout } from './support/model/run.js';
 import { World } from './support/model/world.js';
 
-let stopCatching: () => void;
-beforeAll(() => {
-  stopCatching = catchRejections();
-});
-afterAll(() => stopCatching());
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useModelHarness();
 
 describe('security: namespaces never see each other’s data, in memory or on disk', () => {
   it(

@@ -7,7 +7,7 @@
  * NOSTALE_MODEL_SEED and NOSTALE_MODEL_PATH replay a failure (both printed when one fails);
  * NOSTALE_MODEL_RUNS or NOSTALE_SOAK_RUNS change the number of runs per property.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, it, vi } from 'vitest';
+import { describe, it } from 'vitest';
 import {
   invalidate,
   mutate,
@@ -21,20 +21,10 @@ import {
   tick,
   watch,
 } from './support/model/commands.js';
-import { catchRejections, runModel, runsOf, soakTimeout, runWorld } from './support/model/run.js';
+import { useModelHarness, runModel, runsOf, soakTimeout, runWorld } from './support/model/run.js';
 import { World } from './support/model/world.js';
 
-let stopCatching: () => void;
-beforeAll(() => {
-  stopCatching = catchRejections();
-});
-afterAll(() => stopCatching());
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useModelHarness();
 
 describe('system model: one tab, reloads, users, mutations, faults', () => {
   it(

@@ -5,6 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import type { Cmd } from './commands.js';
 import type { World } from './world.js';
 
@@ -18,6 +19,24 @@ const onRejection = (reason: unknown) => {
 export function catchRejections() {
   process.on('unhandledRejection', onRejection);
   return () => void process.off('unhandledRejection', onRejection);
+}
+
+/**
+ * The hooks every model file needs: unhandled rejections caught for the run that caused them, and
+ * fake timeouts per test (the models advance time themselves; promises and I/O stay real).
+ */
+export function useModelHarness() {
+  let stopCatching: () => void;
+  beforeAll(() => {
+    stopCatching = catchRejections();
+  });
+  afterAll(() => stopCatching());
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }
 
 /** Appends what a property executed to the soak report, when `npm run test:soak` asked for one. */
