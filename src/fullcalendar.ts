@@ -45,8 +45,8 @@ export interface CalendarLike {
   addEvent(event: Record<string, unknown>, source?: unknown): unknown;
   refetchEvents(): void;
   /**
-   * The element the calendar renders into (FullCalendar's `calendar.el`). `paintFirst` scopes its
-   * hide rule to it, and puts the rule in its root node (the document or a shadow root); without
+   * The element the calendar renders into (FullCalendar's `calendar.el`). `paintFirst` hides
+   * events only inside it (so not in another calendar, and inside a shadow root as well); without
    * it, removals are never deferred.
    */
   readonly el?: Element;
@@ -125,7 +125,7 @@ export interface CalendarSourceOptions<T = EventInputLike> {
    */
   get?: GetOptions;
   /**
-   * Whether `removeEvent` hides the event with a CSS rule at once and leaves FullCalendar's own
+   * Whether `removeEvent` hides the event's elements at once (an inline `display: none`) and leaves FullCalendar's own
    * removal, which re-renders the whole view (tens of ms with thousands of events), to the first
    * task after the next paint. The removal is then on screen in the next frame however many
    * events the calendar holds, but `getEventById` still finds the event until that task ran.
@@ -135,10 +135,12 @@ export interface CalendarSourceOptions<T = EventInputLike> {
    * - `'auto'`: when the source's latest answer held at least `paintFirstThreshold` events.
    * - `true`: always. `false`: never; `remove()` runs inside the call.
    *
-   * The source adds a `nostale-…` class to each of its events so the rule can find them. Events
+   * The source adds a `nostale-…` class to each of its events so its elements can be found. Events
    * added with `calendar.addEvent` are hidden the same way when they carry the class: pass
    * {@link hideClassNames} as the calendar's `eventClassNames` option (it covers every event);
-   * other events are removed at once. Needs a `document` and the calendar's `el`.
+   * other events are removed at once. Elements FullCalendar creates for a hidden event before its
+   * removal (a "+n more" popover) are hidden as they appear. Needs a `document`,
+   * `MutationObserver` and the calendar's `el`.
    *
    * @default 'auto'
    * @example
@@ -362,7 +364,7 @@ const inFlight = new WeakMap<CalendarLike, Map<string, Promise<RemoveEventResult
  * and the calendar refetches after the delete. A second call for the same id while the first is
  * pending returns the same promise.
  *
- * With the source's `paintFirst` in effect, the event is hidden by a CSS rule instead and
+ * With the source's `paintFirst` in effect, the event's elements are hidden instead and
  * FullCalendar's `remove()` runs after the next paint and `paintFirstDelay`, one render for all
  * removals made meanwhile.
  *
@@ -452,7 +454,7 @@ function snapshot(calendar: CalendarLike, eventId: string, snapshots: Snapshot[]
 }
 
 // ---------------------------------------------------------------------------------------------
-// paintFirst: hiding by class, so elements FullCalendar creates meanwhile are hidden too.
+// paintFirst: the event's elements are found by a class naming its id, hidden inline until FullCalendar removes them.
 
 /** A class naming one event id, injective: every character outside [A-Za-z0-9-] is escaped. */
 export const hideClass = (id: string): string => `nostale-${id.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
@@ -480,16 +482,16 @@ function withHideClass(event: EventInputLike): EventInputLike {
   return { ...event, classNames: [...classNames, hideClass(String(event.id))] };
 }
 
-/** Whether the element of an event the source did not hand over would match the hide rule. */
+/** Whether the element of an event the source did not hand over carries the hide class. */
 function carriesHideClass(calendar: CalendarLike, hider: Hider, eventId: string): boolean {
   const name = hideClass(eventId);
   if (calendar.getOption?.('eventClassNames') === hideClassNames) return true;
   if (calendar.getEventById(eventId)?.classNames?.includes(name)) return true;
   // A composed eventClassNames function: what it rendered tells.
-  return hider.el.querySelector(`.${name}`) !== null;
+  return hider.el.getElementsByClassName(name).length > 0;
 }
 
-/** One calendar's hide rules and its queue of removals for the task after the paint. */
+/** One calendar's hidden events and its queue of removals for the task after the paint. */
 interface Hider {
   el: Element;
   hide(id: string): void;
@@ -500,22 +502,42 @@ interface Hider {
 }
 
 const hiders = new WeakMap<CalendarLike, Hider>();
-/** The style element in each root node (the document, or a shadow root), shared by its calendars. */
-const sheets = new WeakMap<Node, HTMLStyleElement>();
-let calendars = 0;
+/** Marks the elements this module hid, so showing them again leaves other inline styles alone. */
+const HIDDEN = 'data-nostale-hidden';
 
 function hiderFor(calendar: CalendarLike): Hider | undefined {
   const el = calendar.el;
-  if (!el || typeof document === 'undefined') return undefined;
+  if (!el || typeof document === 'undefined' || typeof MutationObserver === 'undefined') return undefined;
   const known = hiders.get(calendar);
   if (known && known.el === el) return known;
 
-  // Scoped to this calendar: the same id in another calendar on the page stays visible.
-  let mark = el.getAttribute('data-nostale-calendar');
-  if (!mark) el.setAttribute('data-nostale-calendar', (mark = String(++calendars)));
-  const scope = `[data-nostale-calendar="${mark}"]`;
+  // Hidden by an inline style on the event's elements inside this calendar's element: the same
+  // id in another calendar stays visible, a shadow root is no obstacle, and the next frame pays
+  // for those few elements only. A stylesheet rule would do the same, but every rule inserted or
+  // deleted makes Chromium match the whole document against it (7-20 ms with 10,000 elements).
+  /** Hide class → how many queued removals hide it. */
   const counts = new Map<string, number>();
   const queue = new Set<Deferred>();
+  const hideElements = (name: string) => {
+    for (const node of el.getElementsByClassName(name)) {
+      if (node.hasAttribute(HIDDEN) || !('style' in node)) continue;
+      node.setAttribute(HIDDEN, '');
+      (node as HTMLElement).style.setProperty('display', 'none', 'important');
+    }
+  };
+  const showElements = (name: string) => {
+    for (const node of el.getElementsByClassName(name)) {
+      if (!node.hasAttribute(HIDDEN)) continue;
+      node.removeAttribute(HIDDEN);
+      (node as HTMLElement).style.removeProperty('display');
+    }
+  };
+  // Elements FullCalendar creates for a hidden event before the flush (a "+n more" popover, a
+  // view change) are hidden as they come, before they are painted.
+  const observer = new MutationObserver(() => {
+    for (const name of counts.keys()) hideElements(name);
+  });
+  const watch = () => (counts.size ? observer.observe(el, { childList: true, subtree: true }) : observer.disconnect());
   // The flush waits for both: a paint since the latest removal, and `delay` ms of quiet.
   let cancelPaint: (() => void) | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -528,31 +550,12 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
     timer = undefined;
   };
 
-  const sheet = (): CSSStyleSheet | undefined => {
-    // Rules in the document do not reach into a shadow root: the style goes in the calendar's root.
-    const root = el.getRootNode();
-    const shadow = typeof ShadowRoot !== 'undefined' && root instanceof ShadowRoot ? root : undefined;
-    let style = sheets.get(shadow ?? document);
-    // A style element that left its root no longer applies (an app may reset <head>).
-    if (!style?.isConnected) {
-      style = document.createElement('style');
-      style.setAttribute('data-nostale', '');
-      (shadow ?? document.head).append(style);
-      sheets.set(shadow ?? document, style);
-    }
-    return style.sheet ?? undefined;
-  };
   const unhide = (id: string) => {
     const name = hideClass(id);
     const count = counts.get(name) ?? 0;
     if (count > 1) return void counts.set(name, count - 1);
     counts.delete(name);
-    const target = sheet();
-    const selector = `${scope} .${name}`;
-    const rules = target?.cssRules;
-    for (let i = (rules?.length ?? 0) - 1; i >= 0; i--) {
-      if ((rules![i] as CSSStyleRule).selectorText === selector) target!.deleteRule(i);
-    }
+    showElements(name);
   };
   const flush = () => {
     unschedule();
@@ -561,10 +564,14 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
     const work = () => {
       for (const removal of removals) for (const id of removal.ids) snapshot(calendar, id, removal.snapshots);
     };
+    // FullCalendar's render is no business of the observer's.
+    observer.disconnect();
     if (calendar.batchRendering) calendar.batchRendering(work);
     else work();
-    // After FullCalendar rendered: the elements the rules hid are gone.
+    // After FullCalendar rendered, the hidden elements are gone; any left (the same id in
+    // another source of this calendar, which getEventById did not return) are shown again.
     for (const removal of removals) for (const id of removal.ids) unhide(id);
+    watch();
   };
   const hider: Hider = {
     el,
@@ -573,8 +580,8 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
       const count = counts.get(name) ?? 0;
       counts.set(name, count + 1);
       if (count) return;
-      const target = sheet();
-      target?.insertRule(`${scope} .${name}{display:none!important}`, target.cssRules.length);
+      hideElements(name);
+      watch();
     },
     defer(removal, delay) {
       queue.add(removal);
@@ -595,6 +602,7 @@ function hiderFor(calendar: CalendarLike): Hider | undefined {
     cancel(removal) {
       if (!queue.delete(removal)) return;
       for (const id of removal.ids) unhide(id);
+      watch();
       if (!queue.size) unschedule();
     },
   };

@@ -144,7 +144,26 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
     expect(result.after).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it('the hide rule is scoped to its calendar: the same event in a second calendar stays on screen', async () => {
+  it('five removals in separate tasks, frames painted between them: each hidden in its next frame, one render for all', async () => {
+    const page = await openPage();
+    const result = await run(page, 'spreadBatched', 20);
+    expect(result.framesBetween).toBeGreaterThanOrEqual(4);
+    expect(result.atFrame).toEqual([true, true, true, true, true]);
+    expect(result.rendersBeforeFlush).toBe(0);
+    expect(result.batches).toBe(1);
+    expect(result.renders).toBe(1);
+    expect(result.after).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('a "+n more" popover opened while the removal waits shows the day\'s other events, not the removed one', async () => {
+    const page = await openPage();
+    const result = await run(page, 'popover');
+    expect(result.cellEvents).toBeGreaterThan(1);
+    expect(result.inPopover).toEqual({ victim: 'none', other: expect.not.stringMatching(/^(none|absent)$/), inStore: 1 });
+    expect(result.after).toEqual({ inStore: 0, inDom: false });
+  });
+
+  it('the hiding is scoped to its calendar: the same event in a second calendar stays on screen', async () => {
     const page = await openPage();
     const result = await run(page, 'twoCalendars');
     expect(result.atFrame).toEqual({ first: true, second: false, secondInDom: true });
@@ -155,11 +174,11 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
     const page = await openPage();
     const result = await run(page, 'shadow');
     await screenshot(page, 'fullcalendar/shadow-root');
-    // FullCalendar laid the event out inside the shadow root, and the rule reached it there.
+    // FullCalendar laid the event out inside the shadow root, and the hiding reached it there.
     expect(result.height).toBeGreaterThan(0);
-    expect(result.styleInShadow).toBe(true);
     expect(result.atFrame).toEqual({ hidden: true, inStore: 1, height: 0 });
     expect(result.afterPaint).toEqual({ inStore: 0, inDom: false });
+    expect(result.leftHidden).toBe(0);
   });
 
   it('hides an event added with addEvent at once when the calendar uses eventClassNames: hideClassNames', async () => {
@@ -172,12 +191,12 @@ describe('nostale/fullcalendar in Chromium (FullCalendar 6, dayGridMonth)', () =
     expect(result.result).toEqual({ removed: ['local-1'], refetched: false });
   });
 
-  it('paintFirst: a delete failing after the deferred removal brings the same event back, visible, no rule left', async () => {
+  it('paintFirst: a delete failing after the deferred removal brings the same event back, visible, nothing left hidden', async () => {
     const page = await openPage();
     const result = await run(page, 'paintFirstRollback');
     expect(result.removed).toBe(0);
     expect(result.error).toMatchObject({ name: 'MutationError', status: 500 });
-    expect(result).toMatchObject({ same: true, source: 'feed', visible: true, rules: 0 });
+    expect(result).toMatchObject({ same: true, source: 'feed', visible: true, leftHidden: 0 });
   });
 
   it('sends the CSRF header deleteInit gives, read again for each delete', async () => {
