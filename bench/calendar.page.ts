@@ -4,7 +4,7 @@
  * the visible six weeks, about 1,050), read through a nostale `calendarSource` with its default
  * `paintFirst: 'auto'`. Each round times, interleaved in rotating order:
  *
- * - `paintFirst`: one `removeEvent` (hidden by a CSS rule, FullCalendar's `remove()` after the paint);
+ * - `paintFirst`: one `removeEvent` (hidden by an inline style, FullCalendar's `remove()` after the paint);
  * - `plain`: `getEventById(id).remove()`, what a removal inside the call costs (context);
  * - `five`: five `removeEvent` calls in separate tasks 20 ms apart.
  *
