@@ -6,7 +6,10 @@
  *
  * - `paintFirst`: one `removeEvent` (hidden by an inline style, FullCalendar's `remove()` after the paint);
  * - `plain`: `getEventById(id).remove()`, what a removal inside the call costs (context);
- * - `five`: five `removeEvent` calls in separate tasks 20 ms apart.
+ * - `five`: five `removeEvent` calls in separate tasks 20 ms apart;
+ * - `setProp`, `refetch`: the other supported ways to take an event off FullCalendar, for context:
+ *   `event.setProp('display', 'none')`, and removing it through the source (the feed no longer
+ *   answers it, the range's cache entry is invalidated, the source refetched).
  *
  * Main-thread blocking is observed with a MessageChannel ping loop running through each window:
  * a gap between two pings is a task (or a frame's rendering) that held the thread. The Long
@@ -46,7 +49,7 @@ export interface CalendarBenchResult {
   windowMs: number;
   /** Windows extended past `windowMs` to take in a deferred render that came later. */
   extended: number;
-  samples: Record<'paintFirst' | 'plain' | 'five', Sample[]>;
+  samples: Record<'paintFirst' | 'plain' | 'five' | 'setProp' | 'refetch', Sample[]>;
 }
 
 const KINDS = ['work-item', 'coordination-event', 'staff-task'];
@@ -88,21 +91,27 @@ function pingLoop(): { stop: () => number[] } {
 async function run(options: { total: number; reps: number; windowMs: number; spacing: number }): Promise<CalendarBenchResult> {
   const SPACING = options.spacing;
   const all = generate(options.total);
+  /** Ids the feed no longer answers (the `refetch` contestant's server-side delete). */
+  const deletedOnServer = new Set<string>();
   const client = createClient({
     fetch: async (input) => {
       // The range-limited feed: only events starting in [start, end).
       const url = new URL(String(input instanceof Request ? input.url : input), location.href);
       const start = Date.parse(url.searchParams.get('start')!);
       const end = Date.parse(url.searchParams.get('end')!);
-      const body = JSON.stringify(all.filter((e) => e.at >= start && e.at < end).map(({ at: _, ...event }) => event));
+      const body = JSON.stringify(
+        all.filter((e) => e.at >= start && e.at < end && !deletedOnServer.has(e.id)).map(({ at: _, ...event }) => event),
+      );
       return new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } });
     },
   });
   const source = calendarSource(client, {
+    scope: 'feed',
     url: ({ start, end }) => `/feed?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`,
   });
   const el = document.getElementById('calendar')!;
   let resolveLoaded!: () => void;
+  let onLoaded: (() => void) | undefined;
   const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
   let renders = 0;
   const calendar = new Calendar(el, {
@@ -112,7 +121,12 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
     timeZone: 'UTC',
     dayMaxEvents: true,
     eventSources: [source],
-    loading: (isLoading) => isLoading || resolveLoaded(),
+    loading: (isLoading) => {
+      if (isLoading) return;
+      resolveLoaded();
+      onLoaded?.();
+      onLoaded = undefined;
+    },
     eventsSet: () => void renders++,
     eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
   });
@@ -186,8 +200,11 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
     while (deferredRender && batches === batches0 && performance.now() - start < 5_000) await sleep(10);
     const end = Math.max(start + options.windowMs, batches > batches0 ? flushedAt + 1 : 0);
     extended += end > start + options.windowMs ? 1 : 0;
-    // From the call on: the gap it starts holds the call itself.
-    const times = [start, ...ping.stop().filter((t) => t > start && t <= end)];
+    // From the call on: the gap it starts holds the call itself. The first ping after the window
+    // closes the last gap, so a task still running when the window ends counts in full.
+    const pings = ping.stop().filter((t) => t > start);
+    const after = pings.findIndex((t) => t > end);
+    const times = [start, ...(after === -1 ? pings : pings.slice(0, after + 1))];
     let longest = 0;
     let busy = 0;
     for (let i = 1; i < times.length; i++) {
@@ -201,7 +218,8 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
       longest,
       busy,
       work: workMs,
-      longTasks: longTasks.filter((e) => e.startTime >= start && e.startTime <= end).length,
+      // Overlapping the window: the task holding the call itself began just before `start`.
+      longTasks: longTasks.filter((e) => e.startTime + e.duration > start && e.startTime <= end).length,
       renders: renders - renders0,
       batches: batches - batches0,
       deferred,
@@ -246,6 +264,15 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
       },
     };
   };
+  /** Resolves when the next fetch of the calendar's sources has landed. */
+  const nextLoad = () => new Promise<void>((resolve) => (onLoaded = resolve));
+  /** The server forgets `id` (or has it again), the range's entry is invalidated, the source refetched. */
+  const refetchWithout = async (id: string, deleted: boolean) => {
+    if (deleted) deletedOnServer.add(id);
+    else deletedOnServer.delete(id);
+    await client.invalidate({ scope: 'feed' });
+    calendar.refetchEvents();
+  };
   const contestants = {
     paintFirst: (i: number) => observe(() => viaRemoveEvent([targets[i % targets.length]!], false), true),
     five: (i: number) =>
@@ -268,9 +295,32 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
           undo: async () => void calendar.addEvent(snapshot, from ?? undefined),
         };
       }, false),
+    setProp: (i: number) =>
+      observe(() => {
+        const event = calendar.getEventById(targets[i % targets.length]!)!;
+        const display = event.display;
+        event.setProp('display', 'none');
+        return { ids: [event.id], undo: async () => void event.setProp('display', display) };
+      }, false),
+    refetch: (i: number) =>
+      observe(() => {
+        const id = targets[i % targets.length]!;
+        const landed = nextLoad();
+        void refetchWithout(id, true);
+        return {
+          // Not gone in the next frame (the answer is asynchronous): only its long task is reported.
+          ids: [],
+          undo: async () => {
+            await landed;
+            const back = nextLoad();
+            await refetchWithout(id, false);
+            await back;
+          },
+        };
+      }, false),
   };
   const names = Object.keys(contestants) as (keyof typeof contestants)[];
-  const samples: CalendarBenchResult['samples'] = { paintFirst: [], plain: [], five: [] };
+  const samples: CalendarBenchResult['samples'] = { paintFirst: [], plain: [], five: [], setProp: [], refetch: [] };
   // Warm-up, thrown away.
   for (let i = 0; i < 2; i++) for (const name of names) await contestants[name](i * 7);
   extended = 0;
