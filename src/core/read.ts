@@ -205,11 +205,18 @@ async function lookup(
   }
 }
 
-/** The answer's data as `get` returns it: decoded once, then with the scope's overlays applied. */
-export function view(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unknown {
+/**
+ * The answer's data as `get` returns it: decoded once, then with the scope's overlays applied.
+ * Every hit's case (decoded already, no overlay) is answered here, small enough for V8 to inline
+ * into the hot paths; the rest is `decoded`'s.
+ */
+export const view = (core: Core, answer: CacheEntry, as?: 'json' | 'text'): unknown =>
+  answer.data !== undefined && as !== 'text' && !core.overlays.size && answer.status > 199 && answer.status < 300
+    ? answer.data
+    : decoded(core, answer, as);
+
+function decoded(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unknown {
   let { data, status } = answer;
-  // Every hit's case first (decoded already, no overlay), so what V8 inlines of it is short.
-  if (data !== undefined && as !== 'text' && !core.overlays.size && status > 199 && status < 300) return data;
   if (status < 200 || status > 299) throw httpError(status, answer.url, jsonOrText(textOf(answer.body)));
   if (as === 'text' || data === undefined) {
     const text = textOf(answer.body);
