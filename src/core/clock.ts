@@ -12,20 +12,22 @@
  * followed call by call, with no caching, so `vi.setSystemTime` and `advanceTimersByTime` take
  * effect at once; so is a `Date.now` that is not the engine's own at load time.
  */
-// A non-native `Date.now` at load is a fake installed first: never the one cached.
-const systemNow = /\[native code\]/.test(Function.prototype.toString.call(Date.now)) ? Date.now : undefined;
-const later = globalThis.setTimeout;
+// A `Date.now` that is not the engine's own at load is a fake installed first: never cached.
+const system = `${Date.now}`.includes('[native code]') ? Date.now : undefined;
+// The timer of the page as nostale loaded, not one a test fakes later.
+const later = setTimeout;
 let reading: number | undefined;
-const forget = () => {
-  reading = undefined;
-};
 
 /** `Date.now()`, as read by the first call of the current task. */
 export function taskNow(): number {
-  if (Date.now !== systemNow) return Date.now();
+  if (Date.now !== system) return Date.now();
   if (reading === undefined) {
     reading = Date.now();
-    (later(forget, 1) as { unref?: () => void }).unref?.();
+    (
+      later(() => {
+        reading = undefined;
+      }, 1) as { unref?: () => void }
+    ).unref?.();
   }
   return reading;
 }

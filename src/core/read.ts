@@ -211,9 +211,8 @@ async function lookup(
  * into the hot paths; the rest is `decoded`'s.
  */
 export const view = (core: Core, answer: CacheEntry, as?: 'json' | 'text'): unknown =>
-  answer.data !== undefined && as !== 'text' && !core.overlays.size && answer.status > 199 && answer.status < 300
-    ? answer.data
-    : decoded(core, answer, as);
+  // Only a 2xx answer is decoded when it arrives (and a 304 keeps it), so data implies a 2xx.
+  answer.data !== undefined && as !== 'text' && !core.overlays.size && answer.status < 300 ? answer.data : decoded(core, answer, as);
 
 function decoded(core: Core, answer: CacheEntry, as?: 'json' | 'text'): unknown {
   let { data, status } = answer;
