@@ -34,8 +34,9 @@ export interface ClientOptions {
   fetch?: typeof globalThis.fetch;
   /**
    * Clock in ms. Inject one to test freshness without waiting; it is called every time the time
-   * is needed. The default reads `Date.now()` once per task (see the README's "Freshness"), and
-   * follows fake timers (`vi.useFakeTimers`, `vi.setSystemTime`) call by call.
+   * is needed. The default reads `Date.now()` once per task, so reads and peeks of one task judge
+   * freshness at one instant (README, "HTTP semantics"); it follows fake timers
+   * (`vi.useFakeTimers`, `vi.setSystemTime`) call by call.
    *
    * @default Date.now, read at most once per task
    * @example
@@ -223,6 +224,7 @@ export interface Client {
    * What a read would serve from memory right now, synchronously, or `undefined` (nothing, an
    * entry of an older scope version, or one expired beyond use). Never fetches, never reads
    * IndexedDB. With `cache: 'force-cache'`, any entry of the current scope version, however old.
+   * Judged at the same instant as every other read of the current task (the `now` option).
    */
   peek<T = unknown>(url: string, options?: GetOptions): ReadResult<T> | undefined;
   /**
