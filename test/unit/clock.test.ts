@@ -5,6 +5,8 @@
  * option mean exactly what they say; the timer that forgets a reading never keeps Node alive.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { condition } from '../../src/core/entry.js';
+import { entry } from './support/entries.js';
 
 const BASE = 'http://localhost/';
 const realNow = Date.now;
@@ -88,5 +90,11 @@ describe('the default clock', () => {
     expect(client.peek('/a')?.stale).toBe(false);
     clock.now += 61_000;
     expect(client.peek('/a')).toBeUndefined();
+  });
+
+  it('an entry stamped a little after this task’s reading (another tab, another clock) is of age 0, not younger', () => {
+    // max-age=0: revalidate before every reuse, whichever clock stamped it.
+    expect(condition(entry('k', { storedAt: 1_000_005, lifetime: 0 }), undefined, 1_000_000)).toBe('expired');
+    expect(condition(entry('k', { storedAt: 1_000_005, lifetime: 1000 }), undefined, 1_000_000)).toBe('fresh');
   });
 });
