@@ -1,3 +1,4 @@
+import { taskNow } from './core/clock.js';
 import type { Core } from './core/context.js';
 import { type CacheEventListener, emitter } from './core/emitter.js';
 import { NostaleError, networkError } from './core/errors.js';
@@ -32,9 +33,12 @@ export interface ClientOptions {
    */
   fetch?: typeof globalThis.fetch;
   /**
-   * Clock in ms. Inject one to test freshness without waiting.
+   * Clock in ms. Inject one to test freshness without waiting; it is called every time the time
+   * is needed. The default reads `Date.now()` once per task, so reads and peeks of one task judge
+   * freshness at one instant (README, "HTTP semantics"); it follows fake timers
+   * (`vi.useFakeTimers`, `vi.setSystemTime`) call by call.
    *
-   * @default Date.now
+   * @default Date.now, read at most once per task
    * @example
    * ```ts
    * createClient({ now: () => clock.now });
@@ -220,6 +224,7 @@ export interface Client {
    * What a read would serve from memory right now, synchronously, or `undefined` (nothing, an
    * entry of an older scope version, or one expired beyond use). Never fetches, never reads
    * IndexedDB. With `cache: 'force-cache'`, any entry of the current scope version, however old.
+   * Judged at the same instant as every other read of the current task (the `now` option).
    */
   peek<T = unknown>(url: string, options?: GetOptions): ReadResult<T> | undefined;
   /**
@@ -286,6 +291,9 @@ export interface Client {
   apply(change: Change): void;
 }
 
+/** The options of a call given none: one object for every such call, not one per call (hot paths). */
+const NO_OPTIONS: GetOptions = {};
+
 export function createClient(options: ClientOptions = {}): Client {
   const base = options.baseUrl ?? globalThis.location?.href ?? 'http://localhost/';
   const store: Store = options.store ?? new MemoryStore(options);
@@ -300,7 +308,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const warned = once();
   const core: Core = {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    now: options.now ?? Date.now,
+    now: options.now ?? taskNow,
     base,
     enabled: options.enabled !== false,
     build: options.build,
@@ -354,9 +362,9 @@ export function createClient(options: ClientOptions = {}): Client {
   })();
 
   const client: Client = {
-    get: <T>(url: string, opts: GetOptions = {}) => get<T>(core, url, opts),
-    read: (url, opts = {}) => readResult(core, url, opts),
-    peek: (url, opts = {}) => peek(core, url, opts),
+    get: <T>(url: string, opts = NO_OPTIONS) => get<T>(core, url, opts),
+    read: (url, opts = NO_OPTIONS) => readResult(core, url, opts),
+    peek: (url, opts = NO_OPTIONS) => peek(core, url, opts),
     onReadsChanged: touched.on,
 
     async fetch(input, init) {

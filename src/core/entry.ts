@@ -13,7 +13,9 @@ export type Condition = 'fresh' | 'stale' | 'expired' | 'dead';
 export function condition(entry: CacheEntry, scope: ScopeState | undefined, now: number): Condition {
   if (scope && entry.mark !== scope.mark) return 'dead';
   if (entry.noCache) return 'expired';
-  const age = now - Math.max(entry.storedAt, scope?.verifiedAt ?? 0);
+  // Never negative (RFC 9111 §4.2.3): an entry stamped by a clock a little ahead (another tab, a
+  // store) is not younger than new, so a zero lifetime stays zero.
+  const age = Math.max(0, now - Math.max(entry.storedAt, scope?.verifiedAt ?? 0));
   if (age < entry.lifetime) return 'fresh';
   return !entry.mustRevalidate && age < entry.lifetime + entry.staleWhileRevalidate ? 'stale' : 'expired';
 }

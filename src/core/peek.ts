@@ -29,10 +29,17 @@ const result = (core: Core, entry: CacheEntry, opts: GetOptions, source: ReadSou
  */
 export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T> | undefined {
   const entry = inMemory(core, url, opts);
-  const state = entry && conditionOf(core, entry);
   // A stored error (a 404 the server said to reuse) has no data: a read rejects with it instead.
-  if (entry && entry.status < 300 && state !== 'dead' && (opts.cache === 'force-cache' || state !== 'expired'))
-    return result(core, entry, opts, 'memory', state !== 'fresh');
+  if (!entry || entry.status > 299) return;
+  const state = conditionOf(core, entry);
+  if (state === 'dead' || (state === 'expired' && opts.cache !== 'force-cache')) return;
+  return {
+    data: view(core, entry, opts.as) as T,
+    source: 'memory',
+    stale: state !== 'fresh',
+    updatedAt: entry.storedAt,
+    version: entry.version,
+  };
 }
 
 /** `client.read`: a read through the cache, with where its answer came from. */

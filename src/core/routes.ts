@@ -107,51 +107,55 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
   // Eviction's place in the memo, kept between calls (a fresh iterator walks freed slots).
   let oldest: Iterator<string> | undefined;
 
+  /** A URL not in the memo: parsed, matched against the routes, and memoised unless its scope was overridden. */
+  function resolveNew(raw: string, namespace: string, scopeOverride?: string): Target {
+    // One parse: what goes on the wire first, then normalised in place (as `normalizeUrl` does).
+    const parsed = new URL(raw, base);
+    const href = parsed.href;
+    parsed.hash = '';
+    parsed.searchParams.sort();
+    const url = parsed.href === href ? href : parsed.href;
+    let route: Route | undefined;
+    let scope: string | undefined;
+    let versionUrl: string | undefined;
+    for (const compiledRoute of compiled) {
+      const params = compiledRoute.test(parsed);
+      if (!params) continue;
+      route = compiledRoute.route;
+      scope = typeof route.scope === 'function' ? route.scope(parsed) : route.scope && fill(route.scope, params);
+      versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
+      break;
+    }
+    // One literal shape for every target, memoised or not.
+    const target: Target = {
+      url,
+      href,
+      namespace,
+      primary: primaryKey(namespace, 'GET', url),
+      scope: scopeOverride ?? scope,
+      versionUrl,
+      route,
+    };
+    if (scopeOverride !== undefined) return target;
+    if (memo.size >= memoLimit) {
+      let next = oldest?.next();
+      // A finished iterator stays finished even when keys are added later.
+      if (!next || next.done) next = (oldest = memo.keys()).next();
+      memo.delete(next.value!);
+    }
+    memo.set(raw, target);
+    return target;
+  }
+
   return {
+    // Small enough for V8 to inline into each hot path; the parse is the separate `resolveNew`.
     resolve(raw: string, namespace: string, scopeOverride?: string): Target {
       if (memoFor !== namespace) {
         memo = new Map();
         oldest = undefined;
         memoFor = namespace;
       }
-      const cached = scopeOverride === undefined ? memo.get(raw) : undefined;
-      if (cached) return cached;
-      // One parse: what goes on the wire first, then normalised in place (as `normalizeUrl` does).
-      const parsed = new URL(raw, base);
-      const href = parsed.href;
-      parsed.hash = '';
-      parsed.searchParams.sort();
-      const url = parsed.href === href ? href : parsed.href;
-      let route: Route | undefined;
-      let scope: string | undefined;
-      let versionUrl: string | undefined;
-      for (const compiledRoute of compiled) {
-        const params = compiledRoute.test(parsed);
-        if (!params) continue;
-        route = compiledRoute.route;
-        scope = typeof route.scope === 'function' ? route.scope(parsed) : route.scope && fill(route.scope, params);
-        versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
-        break;
-      }
-      // One literal shape for every target, memoised or not.
-      const target: Target = {
-        url,
-        href,
-        namespace,
-        primary: primaryKey(namespace, 'GET', url),
-        scope: scopeOverride ?? scope,
-        versionUrl,
-        route,
-      };
-      if (scopeOverride !== undefined) return target;
-      if (memo.size >= memoLimit) {
-        let next = oldest?.next();
-        // A finished iterator stays finished even when keys are added later.
-        if (!next || next.done) next = (oldest = memo.keys()).next();
-        memo.delete(next.value!);
-      }
-      memo.set(raw, target);
-      return target;
+      return (scopeOverride === undefined && memo.get(raw)) || resolveNew(raw, namespace, scopeOverride);
     },
     /** The version endpoint a route declares for `scope`, found from a string scope's `{name}` template alone. */
     versionUrlOf(scope: string): string | undefined {

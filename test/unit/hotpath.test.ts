@@ -3,15 +3,20 @@
  * parses its URL again (the resolution memo covers every URL the memory tier can hold), and every
  * stored entry has one shape (the same fields in the same order, so V8 gives them one hidden class).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type CacheEntry, createClient, MemoryStore } from '../../src/index.js';
 import { entry } from './support/entries.js';
 
 const BASE = 'http://localhost/';
 const RealURL = globalThis.URL;
 
+const realNow = Date.now;
+const realParse = JSON.parse;
+
 afterEach(() => {
   globalThis.URL = RealURL;
+  Date.now = realNow;
+  JSON.parse = realParse;
 });
 
 /** Counts URL parses from here on. */
@@ -124,5 +129,35 @@ describe('memory hits at scale', () => {
     store.delete(['alice-shared']);
     expect(selected()).toEqual([]);
     expect(store.keys()).toEqual([]);
+  });
+
+  it('hits and peeks of one task read the system clock once, not once each, and parse no JSON', async () => {
+    // Counts system clock reads; bound, so it passes for the engine's own and the client caches it.
+    const reads = { n: 0 };
+    Date.now = (() => {
+      reads.n++;
+      return realNow();
+    }).bind(null);
+    vi.resetModules();
+    const nostale = await import('../../src/index.js');
+    const client = nostale.createClient({ baseUrl: BASE, fetch: async () => answer() });
+    const urls = Array.from({ length: 50 }, (_, i) => `/items/${i}`);
+    for (const url of urls) await client.get(url);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const parses = { n: 0 };
+    JSON.parse = (text, reviver) => {
+      parses.n++;
+      return realParse(text, reviver);
+    };
+    reads.n = 0;
+    for (let round = 0; round < 20; round++) {
+      for (const url of urls) {
+        expect(await client.get(url)).toEqual({ ok: true });
+        expect(client.peek(url)?.stale).toBe(false);
+      }
+    }
+    expect(client.stats().hits).toBe(1000);
+    expect(reads.n).toBe(1);
+    expect(parses.n).toBe(0);
   });
 });
