@@ -7,6 +7,7 @@
 import { QueryClient } from '@tanstack/query-core';
 import type { Client } from '../src/index.js';
 import { loadNostale, type Nostale } from './lib/build.js';
+import { runChromiumHeap } from './heap.bench.js';
 import { memoryStoreRows } from './memory.bench.js';
 import { check, compare, failedRow, formatNs, gate, gc, round, spread, timeRow, type Row } from './lib/measure.js';
 import { liteResponse } from './lib/liteResponse.js';
@@ -418,6 +419,7 @@ export async function runCoreBenchmarks(): Promise<Row[]> {
     { name: 'invalidate scope all', id: 'core', goal: 100, run: () => invalidation('all') },
     { name: 'revalidate 100 stale entries', id: 'core', goal: 1, run: revalidation },
     { name: 'memory tier at scale', id: 'memory', goal: 1, run: () => memoryStoreRows(nostale) },
+    { name: 'heap per entry in Chromium', id: 'memory', goal: 1, run: runChromiumHeap },
   ];
   const rows: Row[] = [];
   let nostale: Nostale;

@@ -30,6 +30,7 @@ export const MANGLED = [
   'judge',
   // Memory store internals (src/memoryStore.ts)
   'byUrl',
+  'namespacesSeen',
   'oldest',
   'moved',
   'byKey',

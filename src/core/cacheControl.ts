@@ -16,9 +16,17 @@ export type Directives = Map<string, string | true>;
 // line with another: RFC 9110 5.6.1) and garbage, so one bad element cannot hide a later no-store.
 const directive = /([^\s=,"]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*))?[^,]*/g;
 
+/** The last value parsed and what it parsed to: most responses of an app repeat one or two values. */
+let lastValue: string | undefined;
+let lastParsed: Directives | undefined;
+
+/** The directives of a `Cache-Control` value; the same (read-only) map for the same value as last time. */
 export function parseCacheControl(value: string | null | undefined): Directives {
+  if (value && value === lastValue) return lastParsed!;
   const out: Directives = new Map();
   if (!value) return out;
+  lastValue = value;
+  lastParsed = out;
   for (const [, rawName, raw] of value.matchAll(directive)) {
     const name = rawName!.toLowerCase();
     // RFC 9111 4.2.1 lets a cache use the first of duplicated directives.
@@ -51,19 +59,22 @@ export interface Freshness {
  * @param requestTime client clock when the request went out
  * @param responseTime client clock when the response arrived
  * @param defaultTtl lifetime when the server gives none
+ * @param own the response's own fields, whose `Date` and `Age` say how old it is: a 304's, when
+ *   `headers` are the stored response's updated by it
  */
 export function freshness(
   headers: Record<string, string | undefined>,
   requestTime: number,
   responseTime: number,
   defaultTtl: number,
+  own = headers,
 ): Freshness {
   const cc = parseCacheControl(headers['cache-control']);
 
-  const date = parseHttpDate(headers.date, responseTime);
   // Without a valid Date there is no apparent age (NaN, which `|| 0` turns into none).
+  const date = own.date === undefined ? Number.NaN : parseHttpDate(own.date, responseTime);
   const apparentAge = Math.max(0, responseTime - date) || 0;
-  const initialAge = Math.max(apparentAge, parseAge(headers.age) + (responseTime - requestTime));
+  const initialAge = Math.max(apparentAge, parseAge(own.age) + (responseTime - requestTime));
 
   const maxAge = seconds(cc, 'max-age');
   let lifetime: number;

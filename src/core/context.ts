@@ -20,7 +20,8 @@ export interface Pending {
 /** A network request shared by every caller asking for the same variant with the same headers. */
 export interface Shared extends Pending {
   promise: Promise<CacheEntry>;
-  controller: AbortController;
+  /** Only when a caller may leave (see `fetchShared`). */
+  controller?: AbortController | undefined;
   /** Callers still waiting; the request is aborted when the last one leaves. */
   waiters: number;
 }

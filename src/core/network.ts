@@ -1,10 +1,11 @@
 import type { CacheEntry } from '../types.js';
 import { variantKey, varyNames } from './cacheKey.js';
-import { freshness } from './cacheControl.js';
+import { type Freshness, freshness } from './cacheControl.js';
 import { type Core, conditionOf, type Shared, scopeOf, servableNow } from './context.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
+import type { ScopeState } from './scopes.js';
 import { storableHeaders, updateStoredHeaders } from './storedHeaders.js';
 import { storedEntry } from './storedEntry.js';
 import { jsonOrText, textOf, wait } from './util.js';
@@ -42,7 +43,9 @@ export function fetchShared(core: Core, req: ReadRequest, key: string, known: bo
   // A detached request is answered to those already waiting, never to later callers.
   if (!shared || shared.detached) {
     const started: Shared = (shared = {
-      controller: new AbortController(),
+      // Only a caller who may leave (a signal or a timeout) can ever abort the request: without
+      // one the count of waiters never drops to zero. An AbortController costs a few µs in Node.
+      controller: signal || (req.timeout ?? core.timeout) ? new AbortController() : undefined,
       waiters: 0,
       url: target.url,
       namespace: target.namespace,
@@ -68,14 +71,14 @@ export function fetchShared(core: Core, req: ReadRequest, key: string, known: bo
       if (--joined.waiters) return;
       // Gone at once, so a caller arriving in the same tick (StrictMode) starts afresh.
       if (core.inflight.get(id) === joined) core.inflight.delete(id);
-      joined.controller.abort(reason);
+      joined.controller?.abort(reason);
     },
   });
 }
 
 async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry | undefined, shared: Shared): Promise<CacheEntry> {
   const { target } = req;
-  const { signal } = shared.controller;
+  const signal = shared.controller?.signal;
   let askedForReset = false;
   // A retry belongs to the namespace it was started in: once that was switched or cleared, it
   // would go out with another user's session. Asked again after every wait.
@@ -85,11 +88,13 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const markAtSend = scope?.mark;
     // A validator of an older mark would let a 304 revive what the scope change retired.
     if (validator && conditionOf(core, validator) === 'dead') validator = undefined;
-    const headers = new Headers(req.headers);
+    let { headers } = req;
     const etag = validator?.headers.etag;
     // The entity tag when there is one (RFC 9110 §13.1.3: it is the stronger validator), else the date.
     const asked = etag || validator?.headers['last-modified'];
     if (asked) {
+      // A copy: the caller's headers are also what later variants are selected by.
+      headers = new Headers(headers);
       headers.set(etag ? 'if-none-match' : 'if-modified-since', asked);
       core.tally('revalidations', () => ({
         type: 'revalidate',
@@ -135,7 +140,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
         }
       }
     } catch (cause) {
-      if (signal.aborted) throw signal.reason;
+      if (signal?.aborted) throw signal.reason;
       const error = isNostaleError(cause) ? cause : networkError(target.href, cause);
       // A blip is tried again, unless the last good entry may answer for it at once (stale-if-error).
       if (!servableNow(core, validator) && mayRetry() && (await retrying(core, attempt, target.url, error, signal)) && mayRetry()) continue;
@@ -152,13 +157,14 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
     const merged = notModified ? updateStoredHeaders(validator!.headers, responseHeaders) : responseHeaders;
     const ok = response.ok || notModified;
     // A 304's own Date and Age say how old the refreshed entry is, never the stored response's.
-    const { storable, ...policy } = freshness(
-      { ...merged, date: responseHeaders.date, age: responseHeaders.age },
+    const policy = freshness(
+      merged,
       requestTime,
       responseTime,
       // Another status is reused only as long as the server said (RFC 9111 §3), never by a
       // default: caching errors nobody asked to cache is what brought deleted items back.
       ok ? (target.route?.defaultTtl ?? core.defaultTtl) : 0,
+      responseHeaders,
     );
     if (!ok || status === 206) {
       // stale-if-error first: the last good answer beats an error, even one the server says to reuse.
@@ -170,7 +176,7 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       // Answered, never stored: the previous good entry stays where it is. A 304 we did not ask
       // for revives nothing: an HttpError for `get`, the caller's own for `fetch`. A 206 is part of
       // a body, which a cache without range support must not store (RFC 9111 §3.3).
-      if (ok || status === 304 || !policy.lifetime) return blank(core, target.primary, target, status, responseHeaders, body);
+      if (ok || status === 304 || !policy.lifetime) return entryOf(core, target.primary, target, status, responseHeaders, body);
     }
     const verdict = scope ? core.scopeStates.judge(scope, markAtSend!, token) : 'current';
     if (verdict === 'late') {
@@ -200,28 +206,24 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       });
     }
     const names = varyNames(merged.vary);
-    const entry = storedEntry({
-      ...blank(
-        core,
-        variantKey(target.primary, names, req.headers),
-        target,
-        notModified ? validator!.status : status,
-        merged,
-        notModified ? validator!.body : body,
-      ),
-      ...policy,
-      version: scope?.token,
-      mark: scope?.mark,
-      vary: names,
-    });
-    entry.size = typeof entry.body === 'string' ? entry.body.length * 2 : entry.body.byteLength;
+    const entry = entryOf(
+      core,
+      variantKey(target.primary, names, req.headers),
+      target,
+      notModified ? validator!.status : status,
+      merged,
+      notModified ? validator!.body : body,
+      policy,
+      scope,
+      names,
+    );
     if (notModified) {
       entry.data = validator!.data;
       revalidated.add(entry);
       core.tally('notModified', () => ({ type: 'not-modified', key: entry.key, url: target.url }));
     } else if (data !== undefined) entry.data = data;
     if (!req.persist || target.route?.persist === false) entry.memoryOnly = true;
-    if (!storable) void core.store.delete([entry.key]);
+    if (!policy.storable) void core.store.delete([entry.key]);
     // Not stored when the cache is off, or when a clear or invalidation covered it in flight.
     else if (core.enabled && req.mode !== 'no-store' && !shared.detached) save(core, entry, target.primary);
     return entry;
@@ -257,32 +259,45 @@ export function save(core: Core, entry: CacheEntry, primary: string): void {
   }));
 }
 
-/** An entry of `target` holding this response, stored now, with no freshness of its own (and its size still 0). */
-function blank(
+/**
+ * An entry of `target` holding this response, stored now: with the freshness the response gave
+ * it, or none. One literal in `storedEntry`'s field order (so the same hidden class), built
+ * without spreading: a spread copy and a rest pattern cost more than the rest of a miss's
+ * bookkeeping together.
+ */
+function entryOf(
   core: Core,
   key: string,
   target: Target,
   status: number,
   headers: Record<string, string>,
   body: string | ArrayBuffer,
+  policy?: Freshness,
+  scope?: ScopeState,
+  vary?: string[],
 ): CacheEntry {
   const at = core.now();
   return {
     key,
     namespace: target.namespace,
     url: target.url,
-    scope: target.scope,
-    build: core.build,
     status,
     headers,
     body,
-    size: 0,
-    storedAt: at,
+    size: typeof body === 'string' ? body.length * 2 : body.byteLength,
+    storedAt: policy ? policy.storedAt : at,
+    lifetime: policy ? policy.lifetime : 0,
+    staleWhileRevalidate: policy ? policy.staleWhileRevalidate : 0,
+    staleIfError: policy ? policy.staleIfError : 0,
+    noCache: policy ? policy.noCache : false,
+    mustRevalidate: policy ? policy.mustRevalidate : false,
+    scope: target.scope,
+    version: scope?.token,
+    mark: scope?.mark,
+    build: core.build,
+    vary,
     accessedAt: at,
-    lifetime: 0,
-    staleWhileRevalidate: 0,
-    staleIfError: 0,
-    noCache: false,
-    mustRevalidate: false,
+    data: undefined,
+    memoryOnly: undefined,
   };
 }

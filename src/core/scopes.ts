@@ -1,7 +1,15 @@
 import type { ScopeRecord } from '../types.js';
 
-/** A fresh mark: unique across tabs, since tabs share persisted entries and broadcast marks. */
-export const newMark = (): string => Math.random().toString(36).slice(2) + Date.now().toString(36);
+/** Drawn once per page: what makes this page's marks unlike any other tab's or load's. */
+const page = Math.random().toString(36).slice(2) + Date.now().toString(36);
+let drawn = 0;
+
+/**
+ * A fresh mark: unique across tabs, since tabs share persisted entries and broadcast marks. A
+ * counter after the page's random part: a random number and a clock reading per mark cost a
+ * microsecond of every invalidation.
+ */
+export const newMark = (): string => `${page}.${(drawn++).toString(36)}`;
 
 const numeric = /^\d+$/;
 

@@ -123,3 +123,33 @@ describe('freshness (RFC 9111 section 4.2)', () => {
     expect(fresh({ 'cache-control': 'max-age=0' }, 5000).lifetime).toBe(0);
   });
 });
+
+describe('freshness on the miss path', () => {
+  it("takes Date and Age from the response's own fields when they are given apart (a 304's), the rest from the merged fields", () => {
+    const stored = { 'cache-control': 'max-age=60', date: new Date(at - 50_000).toUTCString(), age: '40' };
+    // The 304 was generated 5 s ago and says nothing of Age: the stored response's 40 s and 50 s no longer count.
+    const notModified = { date: new Date(at - 5_000).toUTCString() };
+    const f = freshness({ ...stored, ...notModified }, at, at, 0, notModified);
+    expect(f.storedAt).toBe(at - 5_000);
+    expect(f.lifetime).toBe(60_000);
+    // Without `own`, the fields given are the response's own.
+    expect(freshness(stored, at, at, 0).storedAt).toBe(at - 50_000);
+  });
+
+  it('parses each value afresh when values alternate, and answers the same directives for a repeated one', () => {
+    const values = ['max-age=60', 'no-store', 'max-age=60', 'max-age=60, must-revalidate', '', 'MAX-AGE=5', 'max-age=60'];
+    for (const value of values) {
+      expect([...parseCacheControl(value)]).toEqual(
+        value === ''
+          ? []
+          : value
+              .split(',')
+              .map((part) => part.trim().toLowerCase().split('='))
+              .map(([name, arg]) => [name, arg ?? true]),
+      );
+    }
+    expect(fresh({ 'cache-control': 'max-age=60' }).lifetime).toBe(60_000);
+    expect(fresh({ 'cache-control': 'no-store' }).storable).toBe(false);
+    expect(fresh({ 'cache-control': 'max-age=60' }).storable).toBe(true);
+  });
+});

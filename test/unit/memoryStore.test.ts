@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isPrimaryGetKey, primaryKey } from '../../src/core/cacheKey.js';
 import { MemoryStore, type CacheEvent } from '../../src/index.js';
 import { entry } from './support/entries.js';
 
@@ -13,18 +14,28 @@ function store(maxEntries: number, maxBytes?: number) {
 }
 
 const URLS = ['http://api.test/a', 'http://api.test/b', 'http://api.test/c', 'http://api.test/d'];
-const NAMESPACES = ['alice', 'bob'];
+// A quote makes a primary key that the store indexes by URL after all (see isPrimaryGetKey).
+const NAMESPACES = ['alice', 'b"ob'];
+
+/**
+ * Keys 0-11 are foreign (`k0`…), 12-19 the client's own primary keys of a namespace and URL, which
+ * the store finds again by computing them rather than through its URL index.
+ */
+const PRIMARY = NAMESPACES.flatMap((namespace) => URLS.map((url) => ({ namespace, url, key: primaryKey(namespace, 'GET', url) })));
+const keyOf = (n: number) => (n < 12 ? `k${n}` : PRIMARY[n - 12]!.key);
 
 /** Operations over a few keys that share URLs across namespaces and variants. */
 const op = fc.oneof(
   fc.record({
     kind: fc.constant('set' as const),
-    key: fc.integer({ min: 0, max: 11 }),
+    key: fc.integer({ min: 0, max: 19 }),
     url: fc.constantFrom(...URLS),
     namespace: fc.constantFrom(...NAMESPACES),
+    // A primary key stored with its own URL and namespace, or (false) under another URL or namespace.
+    own: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 11 }) }),
-  fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 11 }) }),
+  fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 19 }) }),
+  fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 19 }) }),
   fc.record({
     kind: fc.constant('clear' as const),
     namespace: fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }),
@@ -43,16 +54,20 @@ describe('MemoryStore', () => {
         (ops, maxEntries, urls, namespace) => {
           const { memory } = store(maxEntries);
           for (const o of ops) {
-            if (o.kind === 'set') memory.set([entry(`k${o.key}`, { url: o.url, namespace: o.namespace })]);
-            else if (o.kind === 'get') memory.get(`k${o.key}`);
-            else if (o.kind === 'delete') memory.delete([`k${o.key}`]);
+            if (o.kind === 'set') {
+              const own = o.key >= 12 && o.own ? PRIMARY[o.key - 12]! : { url: o.url, namespace: o.namespace };
+              memory.set([entry(keyOf(o.key), { url: own.url, namespace: own.namespace })]);
+            } else if (o.kind === 'get') memory.get(keyOf(o.key));
+            else if (o.kind === 'delete') memory.delete([keyOf(o.key)]);
             else memory.clear(o.namespace === undefined && o.urls === undefined ? undefined : { namespace: o.namespace, urls: o.urls });
           }
           const scanned = memory.keys({ namespace, where: (e) => urls.includes(e.url) });
           expect(memory.keys({ namespace, urls }).sort()).toEqual(scanned.sort());
+          // Each key once, even when a URL is asked twice.
+          expect(memory.keys({ namespace, urls: [...urls, ...urls] }).sort()).toEqual(scanned.sort());
           // `urls` and `where` combine: both must hold.
-          expect(memory.keys({ urls, where: (e) => e.namespace === 'bob' }).sort()).toEqual(
-            memory.keys({ namespace: 'bob', where: (e) => urls.includes(e.url) }).sort(),
+          expect(memory.keys({ urls, where: (e) => e.namespace === 'b"ob' }).sort()).toEqual(
+            memory.keys({ namespace: 'b"ob', where: (e) => urls.includes(e.url) }).sort(),
           );
           expect(memory.keys({ urls: [] })).toEqual([]);
         },
@@ -136,5 +151,57 @@ describe('MemoryStore', () => {
     memory.set([a]);
     expect(memory.get('a')).toBe(a);
     expect(memory.get('missing')).toBeUndefined();
+  });
+
+  it('finds a primary key by URL after its namespace emptied and refilled, and after evictions', () => {
+    const { memory, evicted } = store(3);
+    const url = 'http://api.test/x';
+    memory.set([entry(primaryKey('bob', 'GET', url), { namespace: 'bob', url })]);
+    memory.set([entry('k1'), entry('k2'), entry('k3')]);
+    expect(evicted).toEqual([primaryKey('bob', 'GET', url)]);
+    expect(memory.keys({ urls: [url] })).toEqual([]);
+    memory.set([entry(primaryKey('bob', 'GET', url), { namespace: 'bob', url })]);
+    expect(memory.keys({ urls: [url] })).toEqual([primaryKey('bob', 'GET', url)]);
+    memory.clear();
+    expect(memory.keys({ urls: [url] })).toEqual([]);
+  });
+});
+
+describe('primary keys', () => {
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme' }),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('', '"', '\\', '\u0000', '\ud800'),
+  );
+  it('primaryKey is JSON.stringify([namespace, method, url]) for any strings', () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom('GET', 'HEAD', 'a"b'), text, (namespace, method, url) => {
+        expect(primaryKey(namespace, method, url)).toBe(JSON.stringify([namespace, method, url]));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('isPrimaryGetKey never says yes to a key that is not the GET key of that namespace and URL, and says yes to plain ones', () => {
+    fc.assert(
+      fc.property(text, text, text, text, (namespace, url, otherNamespace, otherUrl) => {
+        for (const key of [
+          primaryKey(otherNamespace, 'GET', otherUrl),
+          `["${namespace}","GET","${url}"]`,
+          `["${otherNamespace}","GET","${otherUrl}"]`,
+          primaryKey(namespace, 'HEAD', url),
+          `${namespace}${url}`,
+        ]) {
+          if (isPrimaryGetKey(key, namespace, url)) expect(key).toBe(primaryKey(namespace, 'GET', url));
+        }
+        const plain = (s: string) => /^[ !#-[\]-\ud7ff\ue000-\uffff]*$/.test(s);
+        expect(isPrimaryGetKey(primaryKey(namespace, 'GET', url), namespace, url)).toBe(plain(namespace) && plain(url));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(isPrimaryGetKey(primaryKey('alice', 'GET', 'http://api.test/a?b=1'), 'alice', 'http://api.test/a?b=1')).toBe(true);
+    // Lengths and both parts line up, but the namespace's quote is where the frame's should be.
+    expect(isPrimaryGetKey(primaryKey('', 'GET', ' '), '"', '')).toBe(false);
   });
 });

@@ -115,3 +115,18 @@ describe('Scopes.learn and restore', () => {
     expect(s.judge(state, 'from-tab-b', '8')).toBe('adopted');
   });
 });
+
+describe('marks', () => {
+  it('every mark a page draws is new, also across scopes and namespaces', () => {
+    const s = scopes(() => undefined);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const state = s.get(`ns${i % 3}`, `scope${i % 7}`);
+      seen.add(state.mark);
+      s.bump(state, 'local');
+      seen.add(state.mark);
+    }
+    // 21 scopes, each with its first mark, plus one per bump.
+    expect(seen.size).toBe(21 + 2000);
+  });
+});
