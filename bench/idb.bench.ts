@@ -8,8 +8,8 @@
  * - read: our `get` against `idb`'s `db.get` on the same connection and value size; goal 1/1.15.
  * - writes: 1000 entries through one batched `set` against the same records put in one native
  *   transaction on our connection, the floor for one record per entry; goal 0.9.
- * - invalidate by URL at 10k persisted: `keys({ namespace, urls })` + `delete` through the
- *   memory tier and IndexedDB, against the 2 ms budget; the scan it replaces (`where`) for scale.
+ * - invalidate by URL at 10k persisted: `client.invalidate({ url })` through the memory tier and
+ *   IndexedDB, against the 2 ms budget; the scan it replaces (`where`) for scale.
  * - reads during a prune: p95 read latency while a prune with real work runs, against p95 idle;
  *   goal: at most twice idle.
  * - cold start: a fresh page per round over 10k persisted entries, first read answered from
@@ -187,7 +187,7 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
         'invalidate by URL at 10k persisted vs 2 ms budget',
         invalidate.ours,
         INVALIDATE_BUDGET_MS,
-        `keys({ namespace, urls: [url] }) + delete() through the memory tier over IndexedDB with 10 000 entries of two users persisted; ${invalidate.found} entries found and deleted over the rounds; the selection alone ${round(median(invalidate.keysMs))} ms, the rest is the delete's commit (default durability: a lost delete could serve stale data after a crash); p75 ${round(quantile(invalidate.ours, 0.75))} ms`,
+        `await client.invalidate({ url, namespace }) through a client over tieredStore(idbStore()) with 10 000 entries of two users persisted (and in memory): the URL's entries leave memory, and IndexedDB in one readwrite transaction (one key-range delete, committed with the default durability) before it resolves; verified gone from both after each; ${invalidate.found} entries reported removed over all rounds (warm-up included); p75 ${round(quantile(invalidate.ours, 0.75))} ms`,
       ),
       {
         name: 'invalidate by URL at 10k persisted vs the scan it replaces',
