@@ -110,6 +110,13 @@ async function connectionOf(store: IdbStore): Promise<IDBPDatabase> {
   return db;
 }
 
+/**
+ * A full collection right before a timed section, where the bench launched Chromium with
+ * `--expose-gc`: each side of a write round starts on a clean heap instead of paying, at random,
+ * for garbage the other side or the round's setup (1000 fresh 2 KB entries) left behind.
+ */
+const collect = () => (globalThis as { gc?: () => void }).gc?.();
+
 /** Runs both sides once, in an order that alternates by round, so drift hits both alike. */
 async function pair(ours: () => Promise<number>, baseline: () => Promise<number>, round: number): Promise<[number, number]> {
   if (round % 2) {
@@ -187,6 +194,7 @@ const api: Omit<IdbBenchApi, Added> = {
       { rounds: n, warmup },
       async (round) => {
         const entries = fresh('ours', round);
+        collect();
         const start = performance.now();
         await store.set(entries);
         await store.flush();
@@ -195,6 +203,7 @@ const api: Omit<IdbBenchApi, Added> = {
       async (round) => {
         // The very records the store writes (index fields included), so both sides store the same.
         const records = fresh('raw', round).map(toRecord);
+        collect();
         const start = performance.now();
         const tx = native.transaction('entries', 'readwrite', { durability: 'relaxed' });
         const objectStore = tx.objectStore('entries');
@@ -346,6 +355,7 @@ const added: Pick<IdbBenchApi, Added> = {
       { rounds: n, warmup },
       async (round) => {
         const entries = fresh('ours', round);
+        collect();
         const start = performance.now();
         await store.set(entries);
         await store.flush();
@@ -353,6 +363,7 @@ const added: Pick<IdbBenchApi, Added> = {
       },
       async (round) => {
         const records = fresh('dexie', round).map(toRecord);
+        collect();
         const start = performance.now();
         await table.bulkPut(records);
         return (performance.now() - start) / count;
