@@ -59,6 +59,18 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       if (!persisted.length) return inMemory;
       return [...new Set([...inMemory, ...persisted])];
     },
+    async remove(filter) {
+      if (reading) removed.push((entry) => matches(entry, filter));
+      const inMemory = memory.keys(filter);
+      memory.delete(inMemory);
+      const persisted = await guard(async () => {
+        if (persistent.remove) return persistent.remove(filter);
+        const keys = await persistent.keys(filter);
+        await persistent.delete(keys);
+        return keys;
+      }, []);
+      return persisted.length ? [...new Set([...inMemory, ...persisted])] : inMemory;
+    },
     async clear(filter) {
       if (reading) removed.push((entry) => matches(entry, filter));
       memory.clear(filter);

@@ -67,6 +67,8 @@ export interface Store {
   keys(filter?: EntryFilter): MaybePromise<string[]>;
   /** Removes every entry matching the filter (all when omitted). */
   clear(filter?: EntryFilter): MaybePromise<void>;
+  /** Optional: `keys` then `delete` of them in one step (one IndexedDB transaction), answering the keys. */
+  remove?(filter: EntryFilter): MaybePromise<string[]>;
   /** Called once by the client: where the store reports what it does (evictions, fallbacks, quota). */
   attach?(report: (event: CacheEvent) => void): void;
   /** Persisted scope states, so entries survive a reload without losing their version check. */

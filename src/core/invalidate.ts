@@ -1,4 +1,4 @@
-import type { UrlSelection } from '../types.js';
+import type { CacheEntry, UrlSelection } from '../types.js';
 import { normalizeUrl } from './cacheKey.js';
 import { type Core, detach } from './context.js';
 import { globToRegExp } from './patterns.js';
@@ -61,10 +61,12 @@ export async function drop(core: Core, selection: UrlSelection, origin: 'local' 
   if (origin !== 'remote') core.changed({ kind: 'drop', ...selection });
   // Exact URLs (every unsafe request's case) go through the stores' URL index, not a scan.
   const exact = selection.prefix === undefined && selection.pattern === undefined && selection.urls !== undefined;
-  const keys = await core.store.keys(
-    exact ? { namespace: selection.namespace, urls: selection.urls } : { namespace: selection.namespace, where: (e) => test(e.url) },
-  );
-  await core.store.delete(keys);
+  const { store } = core;
+  const filter = exact
+    ? { namespace: selection.namespace, urls: selection.urls }
+    : { namespace: selection.namespace, where: (e: CacheEntry) => test(e.url) };
+  let keys = await store.remove?.(filter);
+  if (!keys) await store.delete((keys = await store.keys(filter)));
   core.tally(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
 }
 

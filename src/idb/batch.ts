@@ -18,6 +18,11 @@ export type ClearOp = {
   pendings: Pending[];
   /** Scope records that go with the entries: a namespace's (a logout), or all (`true`). */
   scopes?: string | true;
+  /**
+   * Set by `IdbStore.remove`: the keys of the entries it deleted go here, and exact URLs of one
+   * namespace are selected by the keys the client gives them (see `clientKeys`), not by index.
+   */
+  removed?: string[];
 };
 
 /** One queued write. A batch is a list of them, applied in order in one transaction. */
@@ -120,10 +125,35 @@ async function clearIn(entries: IDBObjectStore, op: ClearOp, scopes: () => IDBOb
     entries.clear();
     return;
   }
+  const { namespace, urls } = filter;
+  if (op.removed && urls && namespace !== undefined && !filter.where) {
+    for (const url of new Set(urls)) {
+      // Both queued now, answered in order: the listing sees what the delete removes, and
+      // nothing waits for it before the commit.
+      const range = clientKeys(namespace, url);
+      void request(entries.getAllKeys(range)).then((keys) => op.removed!.push(...keys.map(String)), ignore);
+      entries.delete(range);
+    }
+    return;
+  }
   // Unreadable records the filter meets cannot be told apart from matching ones: they go too.
   const corrupt: string[] = [];
-  for (const key of await selectKeys(entries, filter, corrupt)) entries.delete(key);
-  for (const key of corrupt) entries.delete(key);
+  const keys = await selectKeys(entries, filter, corrupt);
+  for (const key of [...keys, ...corrupt]) entries.delete(key);
+  op.removed?.push(...keys, ...corrupt);
+}
+
+const ignore = () => undefined;
+
+/**
+ * Every key the client gives the entries of one URL, as one key range: `["<namespace>","GET","<url>"]`
+ * and its variants, `["<namespace>","GET","<url>",…]` (core/cacheKey.ts). Past the URL's closing
+ * quote a key of the client's has `]` or `,`, so the range holds no other URL's entries. A record
+ * of the URL under another key (written by other code) is never read by the client either.
+ */
+export function clientKeys(namespace: string, url: string): IDBKeyRange {
+  const open = JSON.stringify([namespace, 'GET', url]).slice(0, -1);
+  return IDBKeyRange.bound(`${open},`, `${open}]`);
 }
 
 /** Moves `accessedAt` on for entries read since the last batch, leaving everything else as stored. */

@@ -13,7 +13,7 @@ import { scopeId } from './writer.js';
  * wait for it, so these stay short: their deletes are their whole work (what to delete was found
  * beforehand, in a readonly transaction, which holds up no read).
  */
-const SLICE = 100;
+const SLICE = 25;
 /** Index keys one readonly step of a walk may visit. */
 const WALK = 500;
 /** Caps are enforced down to this share of themselves, so eviction does not run on every write. */

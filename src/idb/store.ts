@@ -64,6 +64,13 @@ export interface IdbStore extends Store {
   /** By the `url` index when a namespace or URLs are given; a scan only for `where` alone. For invalidation, never for reads. */
   keys(filter?: EntryFilter): Promise<string[]>;
   /**
+   * Deletes what `filter` selects and answers the keys it deleted, once committed. Exact URLs of
+   * one namespace (an invalidation of a URL, an unsafe request) are one readwrite transaction
+   * with one key-range delete per URL, over the keys the client gives its entries (all variants);
+   * nothing waits for a read first. Other filters select as `keys` does, then delete.
+   */
+  remove(filter: EntryFilter): Promise<string[]>;
+  /**
    * Without a filter, one `clear()` of entries and scope records. By namespace alone (a logout),
    * that namespace's entries and scope records, through the indexes; narrower filters remove
    * entries only.
@@ -283,6 +290,19 @@ export class IdbStoreImpl implements IdbStore {
   delete(keys: readonly string[]): Promise<void> {
     if (this.phase === 'closed' || !keys.length) return Promise.resolve();
     return this.writer.delete(keys);
+  }
+
+  async remove(filter: EntryFilter): Promise<string[]> {
+    if (this.phase === 'closed') return [];
+    if (!filter.urls || filter.namespace === undefined || filter.where) {
+      const keys = await this.keys(filter);
+      await this.delete(keys);
+      return keys;
+    }
+    const removed: string[] = [];
+    await this.writer.clear(filter, removed);
+    // A queued write of a key it also found on disk is listed twice.
+    return [...new Set(removed)];
   }
 
   clear(filter?: EntryFilter): Promise<void> {

@@ -77,8 +77,8 @@ export class Writer {
     return this.enqueue({ type: 'delete', pendings: keys.map((key) => this.pend(key)) });
   }
 
-  clear(filter: EntryFilter | undefined): Promise<void> {
-    const op: ClearOp = { type: 'clear', filter, pendings: [] };
+  clear(filter: EntryFilter | undefined, removed?: string[]): Promise<void> {
+    const op: ClearOp = { type: 'clear', filter, pendings: [], removed };
     // A logout (a namespace, nothing narrower) or a clear of everything takes the scope records
     // along: nothing of the user is left on the device.
     if (!filter) op.scopes = true;
@@ -86,6 +86,8 @@ export class Writer {
     for (const [key, pending] of this.overlay) {
       if (pending.record && matches(pending.record, filter)) op.pendings.push(this.pend(key));
     }
+    // Queued writes it cancels count as removed, committed or not.
+    removed?.push(...op.pendings.map((pending) => pending.key));
     if (op.scopes !== undefined) {
       for (const [id, record] of this.pendingScopes)
         if (op.scopes === true || record.namespace === op.scopes) this.pendingScopes.delete(id);

@@ -67,6 +67,28 @@ describe('nostale/idb in Chromium', () => {
       await context.close();
     }
   });
+  it('a URL a DELETE removed is gone from IndexedDB once client.fetch resolves: a reload right after fetches it', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      await load(page, site.url);
+      await call(page, 'get', '/api/gone');
+      await call(page, 'get', '/api/kept');
+      await call(page, 'flush');
+      expect(await call(page, 'persistedUrls')).toEqual(['/api/gone', '/api/kept']);
+      expect(await call(page, 'send', '/api/gone', 'DELETE')).toBe(200);
+      // No flush, no wait: the reload comes straight after the resolved call.
+      await page.reload();
+      await page.waitForFunction(() => 'nostale' in window);
+      expect(await call(page, 'persistedUrls')).toEqual(['/api/kept']);
+      await call(page, 'get', '/api/kept');
+      await call(page, 'get', '/api/gone');
+      expect(await call(page, 'requests')).toEqual(['/api/gone']);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('selects by URL and namespace through the indexes, prunes by index and removes a logged-out user’s scope records', async () => {
     const context = await newContext(site.browser);
     try {

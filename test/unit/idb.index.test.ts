@@ -230,8 +230,9 @@ describe('idbStore: prune by index', () => {
     expect(await store.get(live.key)).toMatchObject({ key: live.key });
     expect(pruned).toBe(false);
     expect(await pruning).toBe(1000);
-    expect(deletes.size).toBeGreaterThanOrEqual(10);
-    expect(Math.max(...deletes.values())).toBeLessThanOrEqual(100);
+    expect(deletes.size).toBeGreaterThanOrEqual(40);
+    // Small enough that a read queued behind a slice waits about one read’s time.
+    expect(Math.max(...deletes.values())).toBeLessThanOrEqual(25);
     expect(await rawRecords(nameOf(store))).toHaveLength(1);
   });
 });
@@ -323,3 +324,42 @@ describe('idbStore: phase', () => {
 function nameOf(store: object): string {
   return (store as unknown as { name: string }).name;
 }
+
+describe('idbStore: the prune and reads', () => {
+  it('never starts a slice’s readwrite transaction while a read is in flight: it waits for reads to end', async () => {
+    const { store } = makeStore({ now: () => 10 * day });
+    // Read just now: no read queues an LRU touch, so every readwrite transaction is the prune's.
+    const live = Array.from({ length: 20 }, (_, i) =>
+      entry({ url: `http://api.test/live/${i}`, storedAt: 10 * day, accessedAt: 10 * day, lifetime: day }),
+    );
+    const dead = Array.from({ length: 300 }, (_, i) => entry({ url: `http://api.test/${i}`, storedAt: 0, lifetime: day }));
+    await store.set([...live, ...dead]);
+    await store.flush();
+    // A read is in flight from its `get` request until that request has answered.
+    let reading = 0;
+    const get = IDBObjectStore.prototype.get;
+    vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementation(function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+      const request = get.call(this, key);
+      reading++;
+      request.addEventListener('success', () => reading--);
+      return request;
+    });
+    const overlapping: number[] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args) {
+      if (args[1] === 'readwrite') overlapping.push(reading);
+      return transaction.apply(this, args);
+    });
+    let done = false;
+    const pruning = store.prune().then((n) => {
+      done = true;
+      return n;
+    });
+    // Reads one after another, as a busy page makes them, while the prune runs (its later, walking
+    // passes would wait for the fake's scheduler to let them through: the reads stop first).
+    for (let i = 0; !done && i < 2000; i++) expect(await store.get(live[i % live.length]!.key)).toBeDefined();
+    expect(await pruning).toBe(300);
+    expect(overlapping.length).toBeGreaterThanOrEqual(300 / 100);
+    expect(overlapping.filter((n) => n > 0)).toEqual([]);
+  });
+});

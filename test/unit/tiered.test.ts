@@ -115,3 +115,29 @@ describe('tieredStore', () => {
     expect((await tiers.keys({ urls: ['http://api.test/x'] })).sort()).toEqual(['new', 'old']);
   });
 });
+
+describe('tieredStore.remove', () => {
+  it('removes from both tiers and answers the union; a persisted read in flight for a removed URL is not copied up', async () => {
+    const { store, disk } = fakeDisk();
+    disk.set([entry('old', { url: 'http://api.test/x' }), entry('kept', { url: 'http://api.test/y' })]);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Store = {
+      ...store,
+      get: async (key) => {
+        const found = store.get(key);
+        await gate;
+        return found;
+      },
+    };
+    const tiers = tieredStore(slow);
+    void tiers.set([entry('new', { url: 'http://api.test/x' })]);
+    const inFlight = tiers.get('old');
+    // The persistent tier has no remove of its own here: keys, then delete.
+    expect((await tiers.remove!({ urls: ['http://api.test/x'] })).sort()).toEqual(['new', 'old']);
+    release();
+    expect(await inFlight).toBeUndefined();
+    expect(tiers.peek!('new')).toBeUndefined();
+    expect(disk.keys()).toEqual(['kept']);
+  });
+});

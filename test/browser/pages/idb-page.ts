@@ -7,6 +7,8 @@ import { idbStore, tieredStore } from '../../../src/idb';
 
 export interface IdbPageApi {
   get(url: string): Promise<unknown>;
+  /** An unsafe request through `client.fetch`; answers its status once `client.fetch` resolved. */
+  send(url: string, method: string): Promise<number>;
   /** Requests `fetch` received since this page loaded. */
   requests(): string[];
   flush(): Promise<void>;
@@ -33,7 +35,8 @@ const requests: string[] = [];
 const events: CacheEvent[] = [];
 
 const fetchStub: typeof fetch = async (input) => {
-  const url = new URL(String(input));
+  // `client.fetch` hands on a Request (unsafe methods); `client.get`, a URL.
+  const url = new URL(input instanceof Request ? input.url : String(input));
   requests.push(url.pathname);
   const cacheControl = url.pathname.startsWith('/api/private') ? 'no-store' : 'max-age=300';
   return new Response(JSON.stringify({ path: url.pathname, servedAt: Date.now() }), {
@@ -154,6 +157,7 @@ async function indexes(): Promise<IndexResults> {
 
 const api: IdbPageApi = {
   get: (url) => client.get(url),
+  send: async (url, method) => (await client.fetch(new URL(url, location.href).href, { method })).status,
   requests: () => [...requests],
   flush: () => persistent.flush(),
   status: () => persistent.status,
