@@ -29,7 +29,8 @@ const GROUPS = [
       '10k and 100k, against `fetchQuery({ queryKey, staleTime: Infinity })` on the same keys of a `QueryClient` holding as many',
       'queries, and against an awaited `Map.get` of the decoded values; `client.peek` of a fresh entry against a raw `Map.get`;',
       "heap per cached entry against TanStack's heap per query (measured with `gc()` before and after filling); `MemoryStore.get` and",
-      '`set` at 1k, 10k and 100k; `invalidate({ scope })` alone from 1k to 1M entries.',
+      '`set` at 1k, 10k and 100k; `invalidate({ scope })` alone from 1k to 1M entries. `bench/heap.page.ts`: the heap rows in',
+      'Chromium (precise `performance.memory`, `gc()`), both sides bundled minified.',
     ],
   },
   {
@@ -37,7 +38,8 @@ const GROUPS = [
     title: 'IndexedDB (Chromium)',
     about: [
       '`bench/idb.bench.ts`, in Chromium with a persistent (on-disk) profile, 2 KB bodies: reads against `idb`, a 1000-entry batch',
-      'against one raw transaction, invalidation by URL at 10k persisted against the 2 ms budget, reads during a prune, cold start.',
+      'against one raw transaction and Dexie, invalidation by URL and a DELETE at 10k persisted against the 2 ms budget, reads during',
+      'a prune, and the cold first read, each round in a fresh Chromium process on the same on-disk profile.',
     ],
   },
   {
@@ -45,7 +47,8 @@ const GROUPS = [
     title: 'FullCalendar (Chromium)',
     about: [
       '`bench/calendar.bench.ts`: a FullCalendar 6 month view over a range-limited nostale feed of 10,000 events: the first frame',
-      'after a removal, the longest task after it, and five quick removals against one.',
+      'after a removal, the longest task after it, and five quick removals against one; context rows give the longest task of the',
+      "other supported removals (`setProp('display', 'none')`, removing through the source) and a plain `remove()` in the call.",
     ],
   },
 ];

@@ -31,8 +31,14 @@ const ENTRIES = [
   // that no longer drops at 2,000 URLs and one-shape entries +206 B; fault fixes +42 B; model fixes
   // +49 B; a trimming pass -72 B: 9064 B; the gate is that plus 64 B, so a change that adds bytes
   // has to say so here rather than slip under an old ceiling. Since: answers from before a counter
-  // reset are late (+51 B): 9115 B. 6.5 KB stays the aim (issue 8).
-  { name: 'nostale', file: 'src/index.ts', budget: 9128, aim: 6656 },
+  // reset are late (+51 B): 9115 B. Then issue 10's and 12's hot paths, measured per branch: a
+  // clock read once per task and one shared options object +94 B, `view`'s inlinable hit case +34 B,
+  // a flatter `peek` +16 B, the memo hit split from the parse +9 B, ages never negative +2 B; keys
+  // built flat and no URL-index slot for primary keys +170 B, a cheaper miss path (no controller
+  // nobody can abort, headers copied only to add a validator, one entry literal, Cache-Control
+  // reuse) +79 B; `Store.remove` for one-transaction URL invalidation +24 B: 9529 B as merged.
+  // 6.5 KB stays the aim (issue 8).
+  { name: 'nostale', file: 'src/index.ts', budget: 9593, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
