@@ -25,6 +25,8 @@ export const MANGLED = [
   // Targets and scope states (src/core/routes.ts, src/core/scopes.ts)
   'primary',
   'versionUrlOf',
+  'shownOf',
+  'shown',
   'verifiedAt',
   'learn',
   'judge',

@@ -37,8 +37,10 @@ const ENTRIES = [
   // built flat and no URL-index slot for primary keys +170 B, a cheaper miss path (no controller
   // nobody can abort, headers copied only to add a validator, one entry literal, Cache-Control
   // reuse) +79 B; `Store.remove` for one-transaction URL invalidation +24 B: 9529 B as merged.
+  // Then `peek` through the store's hold (one lookup, not two) answering the same object while
+  // nothing changed +120 B (peek vs Map.get 0.21 -> 0.30, paired): 9649 B.
   // 6.5 KB stays the aim (issue 8).
-  { name: 'nostale', file: 'src/index.ts', budget: 9593, aim: 6656 },
+  { name: 'nostale', file: 'src/index.ts', budget: 9713, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },

@@ -225,6 +225,8 @@ export interface Client {
    * entry of an older scope version, or one expired beyond use). Never fetches, never reads
    * IndexedDB. With `cache: 'force-cache'`, any entry of the current scope version, however old.
    * Judged at the same instant as every other read of the current task (the `now` option).
+   * While nothing changed (the entry, its staleness, no overlay, default decoding) it answers the
+   * very object it answered last, so it can serve as a `useSyncExternalStore` snapshot as it is.
    */
   peek<T = unknown>(url: string, options?: GetOptions): ReadResult<T> | undefined;
   /**

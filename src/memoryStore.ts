@@ -1,6 +1,6 @@
 import { isPrimaryGetKey, primaryKey } from './core/cacheKey.js';
 import { matches } from './filter.js';
-import type { CacheEntry, CacheEvent, EntryFilter, Store } from './types.js';
+import type { CacheEntry, CacheEvent, EntryFilter, Held, Store } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used go first (see `MemoryStore`). Default 1000. */
@@ -11,6 +11,14 @@ export interface MemoryStoreOptions {
 
 /** Whether the entry is under its own primary key (see `byUrl`). */
 const isPrimary = (entry: CacheEntry): boolean => isPrimaryGetKey(entry.key, entry.namespace, entry.url);
+
+/**
+ * Ends a slot's hold (`Store.hold`) once it is out of the map: whoever kept it sees the entry gone
+ * (and no longer keeps an evicted body alive).
+ */
+const release = (slot: Slot): void => {
+  (slot as { entry?: CacheEntry }).entry = undefined;
+};
 
 /** One entry and the clock reading at which it last moved to the recent end of the map. */
 interface Slot {
@@ -65,6 +73,10 @@ export class MemoryStore implements Store {
 
   peek(key: string): CacheEntry | undefined {
     return this.byKey.get(key)?.entry;
+  }
+
+  hold(key: string): Held | undefined {
+    return this.byKey.get(key);
   }
 
   get(key: string): CacheEntry | undefined {
@@ -122,6 +134,7 @@ export class MemoryStore implements Store {
   clear(filter?: EntryFilter): void {
     if (filter) this.delete(this.keys(filter));
     else {
+      for (const slot of this.byKey.values()) release(slot);
       this.byKey.clear();
       this.byUrl.clear();
       this.namespacesSeen.clear();
@@ -135,6 +148,7 @@ export class MemoryStore implements Store {
     const { url, size } = slot.entry;
     this.heldBytes -= size;
     this.byKey.delete(key);
+    release(slot);
     // Mostly empty: then a primary key costs no second lookup here.
     const keys = this.byUrl.size ? this.byUrl.get(url)?.filter((k) => k !== key) : undefined;
     if (keys) keys.length ? this.byUrl.set(url, keys) : this.byUrl.delete(url);

@@ -37,6 +37,7 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       persistent.attach?.(to);
     },
     peek: (key) => memory.peek(key),
+    hold: (key) => memory.hold(key),
     get(key) {
       return memory.get(key) ?? promote(key);
     },

@@ -56,10 +56,21 @@ export interface CacheEntry {
  * composes a memory tier over IndexedDB. Implementations never throw or reject: a missing,
  * unreadable or foreign record is `undefined`, a failed write is reported through `attach`.
  */
+/** See {@link Store.hold}. */
+export interface Held {
+  readonly entry: CacheEntry | undefined;
+}
+
 export interface Store {
   get(key: string): MaybePromise<CacheEntry | undefined>;
   /** What the store holds in memory for `key`, synchronously, never reading a persistent tier (`client.peek`). */
   peek?(key: string): CacheEntry | undefined;
+  /**
+   * The store's live hold on `key`'s entry: `entry` is `undefined` from the moment the entry
+   * leaves or is replaced. Lets `client.peek` keep the hold with its resolved URL and skip a
+   * lookup while it stays live.
+   */
+  hold?(key: string): Held | undefined;
   /** Writes entries in one batch. */
   set(entries: readonly CacheEntry[]): MaybePromise<void>;
   delete(keys: readonly string[]): MaybePromise<void>;

@@ -4,13 +4,13 @@ import { type Core, conditionOf } from './context.js';
 import type { ReadResult, ReadSource } from './fetchObserver.js';
 import { servedOnError } from './network.js';
 import { fromTier, type GetOptions, read, request, view } from './read.js';
+import type { Target } from './routes.js';
 
-/** The entry a read of `url` would look at in memory now (any condition), never touching a persistent tier. */
-function inMemory(core: Core, url: string, opts: GetOptions): CacheEntry | undefined {
-  // A disabled client stores nothing, so it has nothing to peek at.
-  if (!core.loaded) return;
-  const { primary } = core.routing.resolve(url, core.namespace, opts.scope);
-  const entry = core.store.peek?.(primary);
+/** The entry a read of `target` would look at in memory now (any condition), never touching a persistent tier. */
+function inMemory(core: Core, target: Target, opts: GetOptions): CacheEntry | undefined {
+  const { primary, held } = target;
+  // The store's hold, kept with the memoised URL while live: a peek then costs one lookup, not two.
+  const entry = held?.entry ?? (core.store.hold ? (target.held = core.store.hold(primary))?.entry : core.store.peek?.(primary));
   return entry?.vary ? core.store.peek?.(variantKey(primary, entry.vary, new Headers(opts.headers))) : entry;
 }
 
@@ -28,24 +28,38 @@ const result = (core: Core, entry: CacheEntry, opts: GetOptions, source: ReadSou
  * read, any entry of the current mark: what the observer counts as "the cache still holds it".
  */
 export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T> | undefined {
-  const entry = inMemory(core, url, opts);
+  // A disabled client stores nothing, so it has nothing to peek at.
+  if (!core.loaded) return;
+  const target = core.routing.resolve(url, core.namespace, opts.scope);
+  const entry = inMemory(core, target, opts);
   // A stored error (a 404 the server said to reuse) has no data: a read rejects with it instead.
   if (!entry || entry.status > 299) return;
   const state = conditionOf(core, entry);
   if (state === 'dead' || (state === 'expired' && opts.cache !== 'force-cache')) return;
-  return {
+  const stale = state !== 'fresh';
+  const { shown } = target;
+  // While nothing changed (the entry, its staleness, no layers, the default decoding), the same
+  // object as last time: no allocation, and stable for `useSyncExternalStore`'s snapshots.
+  if (target.shownOf === entry && shown?.stale === stale && !opts.as && !core.overlays.size) return shown as ReadResult<T>;
+  const made: ReadResult<T> = {
     data: view(core, entry, opts.as) as T,
     source: 'memory',
-    stale: state !== 'fresh',
+    stale,
     updatedAt: entry.storedAt,
     version: entry.version,
   };
+  if (!opts.as && !core.overlays.size) {
+    target.shown = made;
+    target.shownOf = entry;
+  }
+  return made;
 }
 
 /** `client.read`: a read through the cache, with where its answer came from. */
 export async function readResult<T>(core: Core, url: string, opts: GetOptions): Promise<ReadResult<T>> {
-  const before = inMemory(core, url, opts);
-  const answer = await read(core, request(core.routing.resolve(url, core.namespace, opts.scope), opts));
+  const target = core.routing.resolve(url, core.namespace, opts.scope);
+  const before = core.loaded ? inMemory(core, target, opts) : undefined;
+  const answer = await read(core, request(target, opts));
   // Marked where the network failed and the copy stood in; a `no-cache` copy a version check
   // confirmed is expired too, but current: `memory`, not stale.
   const onError = servedOnError.delete(answer);

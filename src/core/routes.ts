@@ -1,3 +1,5 @@
+import type { CacheEntry, Held } from '../types.js';
+import type { ReadResult } from './fetchObserver.js';
 import { normalizeUrl, primaryKey } from './cacheKey.js';
 import { compilePattern, escapeRegExp, fill } from './patterns.js';
 
@@ -78,6 +80,11 @@ export interface Target {
   scope?: string;
   versionUrl?: string;
   route?: Route;
+  /** `client.peek`'s hold on the entry of `primary` (see `Store.hold`), kept while live. */
+  held: Held | undefined;
+  /** What `client.peek` answered last for `shownOf`, answered again while nothing changed. */
+  shown: ReadResult<unknown> | undefined;
+  shownOf: CacheEntry | undefined;
 }
 
 interface Compiled {
@@ -135,6 +142,9 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
       scope: scopeOverride ?? scope,
       versionUrl,
       route,
+      held: undefined,
+      shown: undefined,
+      shownOf: undefined,
     };
     if (scopeOverride !== undefined) return target;
     if (memo.size >= memoLimit) {

@@ -153,6 +153,28 @@ describe('MemoryStore', () => {
     expect(memory.get('missing')).toBeUndefined();
   });
 
+  it('a hold sees its entry until it leaves: through hits, then gone on replace, delete, eviction and clear', () => {
+    const { memory } = store(2);
+    const a = entry('a');
+    memory.set([a, entry('b')]);
+    const held = memory.hold('a')!;
+    for (let i = 0; i < 5; i++) memory.get('a');
+    expect(held.entry).toBe(a);
+    memory.set([entry('a')]);
+    expect(held.entry).toBeUndefined();
+    const b = memory.hold('b')!;
+    memory.delete(['b']);
+    expect(b.entry).toBeUndefined();
+    const fresh = memory.hold('a')!;
+    memory.set([entry('c'), entry('d')]); // evicts a
+    expect(fresh.entry).toBeUndefined();
+    const c = memory.hold('c')!;
+    const d = memory.hold('d')!;
+    memory.clear();
+    expect([c.entry, d.entry]).toEqual([undefined, undefined]);
+    expect(memory.hold('missing')).toBeUndefined();
+  });
+
   it('finds a primary key by URL after its namespace emptied and refilled, and after evictions', () => {
     const { memory, evicted } = store(3);
     const url = 'http://api.test/x';

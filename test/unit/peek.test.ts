@@ -82,6 +82,51 @@ describe('client.peek', () => {
     expect(requests).toHaveLength(5);
   });
 
+  it('never answers an entry that left memory after it was peeked: evicted, cleared, deleted under a tiered store', async () => {
+    const calls = feed();
+    const other = `${API}/api/users/alice/events-archive`;
+    server.use(http.get(other, () => HttpResponse.json(['other'], { headers: { 'cache-control': 'max-age=60' } })));
+    const { client } = makeClient({ routes, maxEntries: 1 });
+    await client.get(EVENTS);
+    expect(client.peek(EVENTS)?.data).toEqual([{ id: 1 }]);
+    await client.get(other); // evicts EVENTS (maxEntries: 1)
+    expect(client.peek(EVENTS)).toBeUndefined();
+    await client.get(EVENTS); // evicts `other`, stores the second answer
+    expect(client.peek(EVENTS)?.data).toEqual([{ id: 2 }]);
+    expect(client.peek(other)).toBeUndefined();
+    await client.clear();
+    expect(client.peek(EVENTS)).toBeUndefined();
+    expect(calls.n).toBe(2);
+
+    const tiered = createClient({ baseUrl: `${API}/`, routes, store: tieredStore(idbStore({ name: uniqueName() })) });
+    await tiered.get(EVENTS);
+    expect(tiered.peek(EVENTS)?.data).toEqual([{ id: 3 }]);
+    await tiered.invalidate({ url: EVENTS });
+    expect(tiered.peek(EVENTS)).toBeUndefined();
+  });
+
+  it('answers the same object while nothing changed, a new one when the entry, its staleness or a layer changes', async () => {
+    feed({ v: '1' }, { 'cache-control': 'max-age=60, stale-while-revalidate=60' });
+    const { client, tick } = makeClient({ routes });
+    await client.get(EVENTS);
+    const first = client.peek(EVENTS);
+    expect(client.peek(EVENTS)).toBe(first);
+    await client.get(EVENTS, { cache: 'reload' });
+    const replaced = client.peek(EVENTS);
+    expect(replaced).not.toBe(first);
+    expect(replaced).toMatchObject({ data: [{ id: 2 }], stale: false });
+    tick(90_000);
+    const stale = client.peek(EVENTS);
+    expect(stale).not.toBe(replaced);
+    expect(stale).toMatchObject({ data: [{ id: 2 }], stale: true });
+    expect(client.peek(EVENTS)).toBe(stale);
+    const remove = client.overlay('calendar:alice', () => []);
+    expect(client.peek(EVENTS)?.data).toEqual([]);
+    remove();
+    expect(client.peek(EVENTS)?.data).toEqual([{ id: 2 }]);
+    expect(client.peek(EVENTS, { as: 'text' })?.data).toBe('[{"id":2}]');
+  });
+
   it('applies the scope overlays, as get does', async () => {
     feed();
     const { client } = makeClient({ routes });
