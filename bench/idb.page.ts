@@ -117,6 +117,20 @@ async function connectionOf(store: IdbStore): Promise<IDBPDatabase> {
  */
 const collect = () => (globalThis as { gc?: () => void }).gc?.();
 
+/** A batch row's entries: fresh keys for every side and round, inserts as a first visit writes them. */
+const freshBatch = (count: number, valueBytes: number) => (label: string, round: number) =>
+  Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, `${label}${round}`));
+
+/** Our side of a batch row: one `set` of the round's entries until committed, in ms per entry. */
+const oursBatch = (store: IdbStore, fresh: ReturnType<typeof freshBatch>) => async (round: number) => {
+  const entries = fresh('ours', round);
+  collect();
+  const start = performance.now();
+  await store.set(entries);
+  await store.flush();
+  return (performance.now() - start) / entries.length;
+};
+
 /** Runs both sides once, in an order that alternates by round, so drift hits both alike. */
 async function pair(ours: () => Promise<number>, baseline: () => Promise<number>, round: number): Promise<[number, number]> {
   if (round % 2) {
@@ -188,33 +202,21 @@ const api: Omit<IdbBenchApi, Added> = {
     await deleteDatabase(name);
     const store = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
     const native = unwrap(await connectionOf(store));
-    // Fresh keys for every side and round: inserts, as a first visit writes them.
-    const fresh = (label: string, round: number) => Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, `${label}${round}`));
-    const samples = await rounds(
-      { rounds: n, warmup },
-      async (round) => {
-        const entries = fresh('ours', round);
-        collect();
-        const start = performance.now();
-        await store.set(entries);
-        await store.flush();
-        return (performance.now() - start) / count;
-      },
-      async (round) => {
-        // The very records the store writes (index fields included), so both sides store the same.
-        const records = fresh('raw', round).map(toRecord);
-        collect();
-        const start = performance.now();
-        const tx = native.transaction('entries', 'readwrite', { durability: 'relaxed' });
-        const objectStore = tx.objectStore('entries');
-        for (const record of records) objectStore.put(record);
-        await new Promise((resolve, reject) => {
-          tx.oncomplete = resolve;
-          tx.onabort = () => reject(tx.error);
-        });
-        return (performance.now() - start) / count;
-      },
-    );
+    const fresh = freshBatch(count, valueBytes);
+    const samples = await rounds({ rounds: n, warmup }, oursBatch(store, fresh), async (round) => {
+      // The very records the store writes (index fields included), so both sides store the same.
+      const records = fresh('raw', round).map(toRecord);
+      collect();
+      const start = performance.now();
+      const tx = native.transaction('entries', 'readwrite', { durability: 'relaxed' });
+      const objectStore = tx.objectStore('entries');
+      for (const record of records) objectStore.put(record);
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onabort = () => reject(tx.error);
+      });
+      return (performance.now() - start) / count;
+    });
     store.close();
     return samples;
   },
@@ -350,25 +352,14 @@ const added: Pick<IdbBenchApi, Added> = {
     dexie.version(1).stores({ entries: 'key, [namespace+url], [accessedAt+size], expires, stamp' });
     await dexie.open();
     const table = dexie.table('entries');
-    const fresh = (label: string, round: number) => Array.from({ length: count }, (_, i) => makeEntry(i, valueBytes, `${label}${round}`));
-    const samples = await rounds(
-      { rounds: n, warmup },
-      async (round) => {
-        const entries = fresh('ours', round);
-        collect();
-        const start = performance.now();
-        await store.set(entries);
-        await store.flush();
-        return (performance.now() - start) / count;
-      },
-      async (round) => {
-        const records = fresh('dexie', round).map(toRecord);
-        collect();
-        const start = performance.now();
-        await table.bulkPut(records);
-        return (performance.now() - start) / count;
-      },
-    );
+    const fresh = freshBatch(count, valueBytes);
+    const samples = await rounds({ rounds: n, warmup }, oursBatch(store, fresh), async (round) => {
+      const records = fresh('dexie', round).map(toRecord);
+      collect();
+      const start = performance.now();
+      await table.bulkPut(records);
+      return (performance.now() - start) / count;
+    });
     const written = await table.count();
     if (written !== count * (n + warmup)) throw new Error(`Dexie holds ${written} records`);
     store.close();
