@@ -3,6 +3,24 @@ import { MemoryStore, type CacheEvent, type Store } from '../../src/index.js';
 import { entry } from './support/entries.js';
 import { tieredStore } from '../../src/tiered.js';
 
+/**
+ * `store` with reads that take a while, as IndexedDB's do: each answers what it found when it
+ * started, once `release` is called.
+ */
+function slowReads(store: Store) {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const slow: Store = {
+    ...store,
+    get: async (key) => {
+      const found = store.get(key);
+      await gate;
+      return found;
+    },
+  };
+  return { slow, release };
+}
+
 /** A persistent tier that counts reads and can be made to fail. */
 function fakeDisk() {
   const disk = new MemoryStore({ maxEntries: 1e6 });
@@ -79,17 +97,7 @@ describe('tieredStore', () => {
   it('a persisted read in flight during a clear or delete that removes its entry is not copied up or answered', async () => {
     const { store, disk } = fakeDisk();
     disk.set([entry('a'), entry('b', { namespace: 'bob' }), entry('c')]);
-    // A persistent tier whose reads take a while, as IndexedDB's do: each answers what it found when it started.
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow: Store = {
-      ...store,
-      get: async (key) => {
-        const found = store.get(key);
-        await gate;
-        return found;
-      },
-    };
+    const { slow, release } = slowReads(store);
     const tiers = tieredStore(slow);
     const alice = tiers.get('a');
     const bob = tiers.get('b');
@@ -120,16 +128,7 @@ describe('tieredStore.remove', () => {
   it('removes from both tiers and answers the union; a persisted read in flight for a removed URL is not copied up', async () => {
     const { store, disk } = fakeDisk();
     disk.set([entry('old', { url: 'http://api.test/x' }), entry('kept', { url: 'http://api.test/y' })]);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow: Store = {
-      ...store,
-      get: async (key) => {
-        const found = store.get(key);
-        await gate;
-        return found;
-      },
-    };
+    const { slow, release } = slowReads(store);
     const tiers = tieredStore(slow);
     void tiers.set([entry('new', { url: 'http://api.test/x' })]);
     const inFlight = tiers.get('old');

@@ -98,6 +98,17 @@ interface OpenOptions {
   db?: string;
 }
 
+/** Counts the calendar's `batchRendering` calls from now on. */
+function countBatches(calendar: View['calendar']): { count: number } {
+  const batches = { count: 0 };
+  const original = calendar.batchRendering.bind(calendar);
+  calendar.batchRendering = (work) => {
+    batches.count++;
+    original(work);
+  };
+  return batches;
+}
+
 async function open(options: OpenOptions = {}): Promise<View> {
   if (!options.keep) {
     current?.calendar.destroy();
@@ -341,12 +352,7 @@ const scenarios = {
   async batched() {
     let renders = 0;
     const view = await open({ adapter: { paintFirst: true }, calendar: { eventsSet: () => void renders++ } });
-    let batches = 0;
-    const original = view.calendar.batchRendering.bind(view.calendar);
-    view.calendar.batchRendering = (work) => {
-      batches++;
-      original(work);
-    };
+    const batches = countBatches(view.calendar);
     const victims = view.ids().slice(0, 5);
     const before = renders;
     const done: Promise<unknown>[] = [];
@@ -359,7 +365,7 @@ const scenarios = {
     const atFrame = victims.map((id) => view.hidden(id) || !view.inDom(id));
     await new Promise((resolve) => setTimeout(resolve, 250));
     await Promise.all(done);
-    return { atOnce, atFrame, renders: renders - before, batches, after: victims.map((id) => view.shown(id)) };
+    return { atOnce, atFrame, renders: renders - before, batches: batches.count, after: victims.map((id) => view.shown(id)) };
   },
 
   /**
@@ -369,12 +375,7 @@ const scenarios = {
   async spreadBatched(spacing: number) {
     let renders = 0;
     const view = await open({ adapter: { paintFirst: true }, calendar: { eventsSet: () => void renders++ } });
-    let batches = 0;
-    const original = view.calendar.batchRendering.bind(view.calendar);
-    view.calendar.batchRendering = (work) => {
-      batches++;
-      original(work);
-    };
+    const batches = countBatches(view.calendar);
     const victims = view.ids().slice(0, 5);
     const before = renders;
     const done: Promise<unknown>[] = [];
@@ -393,7 +394,14 @@ const scenarios = {
     const rendersBeforeFlush = renders - before;
     await new Promise((resolve) => setTimeout(resolve, 250));
     await Promise.all(done);
-    return { atFrame, framesBetween, rendersBeforeFlush, renders: renders - before, batches, after: victims.map((id) => view.shown(id)) };
+    return {
+      atFrame,
+      framesBetween,
+      rendersBeforeFlush,
+      renders: renders - before,
+      batches: batches.count,
+      after: victims.map((id) => view.shown(id)),
+    };
   },
 
   /**
