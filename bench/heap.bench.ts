@@ -9,10 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium, startStaticServer } from '../test/browser/support/chromium';
 import type { HeapSamples } from './heap.page';
+import { bundlePages } from './lib/build';
 import { check, gate, median, round, type Row } from './lib/measure';
 
 const SIZES = [
@@ -29,18 +29,7 @@ export async function runChromiumHeap(): Promise<Row[]> {
   });
   const server = await startStaticServer(root);
   try {
-    await build({
-      entryPoints: { app: fileURLToPath(new URL('./heap.page.ts', import.meta.url)) },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      // As an app ships both: minified, TanStack in its production build.
-      minify: true,
-      define: { 'process.env.NODE_ENV': '"production"' },
-      outdir: root,
-      logLevel: 'silent',
-    });
+    await bundlePages({ app: fileURLToPath(new URL('./heap.page.ts', import.meta.url)) }, root);
     await writeFile(
       join(root, 'index.html'),
       '<!doctype html>\n<meta charset="utf-8">\n<title>loading</title>\n<script type="module" src="./app.js"></script>\n',

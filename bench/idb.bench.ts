@@ -20,10 +20,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium, startStaticServer } from '../test/browser/support/chromium';
 import type { IdbBenchApi, Samples } from './idb.page';
+import { bundlePages } from './lib/build';
 import { gate, median, QUICK, quantile, round, type Row } from './lib/measure';
 
 const STARTUP_BUDGET_MS = 50;
@@ -109,21 +109,13 @@ export async function runIdbBenchmarks(): Promise<Row[]> {
   const context = await launch(profile);
   const server = await startStaticServer(root);
   try {
-    await build({
-      entryPoints: {
+    await bundlePages(
+      {
         app: fileURLToPath(new URL('./idb.page.ts', import.meta.url)),
         cold: fileURLToPath(new URL('./idb.cold.ts', import.meta.url)),
       },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      minify: true,
-      // TanStack's persisters read process.env.NODE_ENV, as bundlers define it.
-      define: { 'process.env.NODE_ENV': '"production"' },
-      outdir: root,
-      logLevel: 'silent',
-    });
+      root,
+    );
     const html = (script: string) =>
       `<!doctype html>\n<meta charset="utf-8">\n<title>nostale idb bench</title>\n<script type="module" src="./${script}"></script>\n`;
     await writeFile(join(root, 'index.html'), html('app.js'));

@@ -33,3 +33,21 @@ export type Nostale = typeof import('../../src/index.js');
 
 /** The core entry (`nostale`), built as it ships. */
 export const loadNostale = (): Promise<Nostale> => loadBuilt<Nostale>('index');
+
+/**
+ * Bundles benchmark pages for Chromium into `outdir` as an app ships them: minified, with
+ * `process.env.NODE_ENV` defined as bundlers do (TanStack's production build and persisters read it).
+ */
+export async function bundlePages(entryPoints: Record<string, string>, outdir: string): Promise<void> {
+  await build({
+    entryPoints,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    outdir,
+    logLevel: 'silent',
+  });
+}
