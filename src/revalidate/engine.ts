@@ -12,7 +12,7 @@
  */
 import type { Client } from '../client.js';
 import { type Election, elect } from './leader.js';
-import { type Decided, forWatcher, NONE, type Policy, type WatchRevalidate } from './options.js';
+import { type Decided, FOCUS_THROTTLE, forWatcher, NONE, type Policy, type WatchRevalidate } from './options.js';
 import { isOnline, isVisible, listen } from './page.js';
 import { type SyncedTabs, synced } from './synced.js';
 
@@ -63,6 +63,8 @@ export class Revalidator {
   #groups = new Map<number, Group>();
   #failures = new Map<unknown, Failures>();
   #running = new Set<unknown>();
+  /** When each task's last successful revalidation started: what a focus is throttled against. */
+  #revalidatedAt = new Map<unknown, number>();
   #unlisten: (() => void) | undefined;
   #election: Election | undefined;
   #electedFor: SyncedTabs | undefined;
@@ -87,6 +89,7 @@ export class Revalidator {
     return () => {
       if (!this.#watched.delete(watched)) return;
       this.#failures.delete(watched);
+      this.#revalidatedAt.delete(watched);
       this.#refresh();
     };
   }
@@ -227,6 +230,8 @@ export class Revalidator {
   async #run(kind: Kind, due: ReadonlySet<number>): Promise<void> {
     if (!isVisible() || !isOnline()) return;
     const leader = this.#mayPoll();
+    const throttle = this.#policy?.focusThrottle ?? FOCUS_THROTTLE;
+    const now = Date.now();
     const runs: Promise<void>[] = [];
     for (const task of this.#tasks()) {
       const { focus, reconnect, interval } = task.decided;
@@ -235,6 +240,8 @@ export class Revalidator {
       const byPoll = interval > 0 && due.has(interval);
       // Focus is this tab's own; reconnects and polls are the leader's, for every tab.
       if (!byFocus && !(leader && (byReconnect || byPoll))) continue;
+      // A focus alone, soon after the last revalidation, asks nothing new.
+      if (byFocus && !byPoll && now < (this.#revalidatedAt.get(task.key) ?? -Infinity) + throttle) continue;
       // A failing poll waits longer each time; a focus or reconnect is a reason to try at once.
       if (!byFocus && !byReconnect && this.#backedOff(task.key, interval)) continue;
       if (this.#running.has(task.key)) continue;
@@ -259,7 +266,9 @@ export class Revalidator {
     } finally {
       this.#running.delete(task.key);
     }
-    if (ok) this.#failures.delete(task.key);
-    else this.#failures.set(task.key, { count: (this.#failures.get(task.key)?.count ?? 0) + 1, at });
+    if (ok) {
+      this.#failures.delete(task.key);
+      this.#revalidatedAt.set(task.key, at);
+    } else this.#failures.set(task.key, { count: (this.#failures.get(task.key)?.count ?? 0) + 1, at });
   }
 }

@@ -96,6 +96,18 @@ export interface RevalidateOptions extends Triggers {
    * ```
    */
   shareAcrossTabs?: boolean;
+  /**
+   * A focus revalidates a scope or URL only if nothing revalidated it (focus, reconnect or poll)
+   * in this many ms, like SWR's `focusThrottleInterval`: switching back and forth between tabs
+   * asks once, not at every switch. Reconnects and polls are never throttled; 0 turns it off.
+   *
+   * @default 5000
+   * @example
+   * ```ts
+   * revalidate(client, { focusThrottle: 60_000 }); // at most once a minute on focus
+   * ```
+   */
+  focusThrottle?: number;
 }
 
 /** A watcher's choice: `true` the client's triggers (or focus and reconnect when it set none), `false` none, or its own. */
@@ -108,6 +120,11 @@ export interface Decided {
   interval: number;
 }
 
+/** The default `focusThrottle`, also for watchers that opted in without `revalidate(client)`. */
+export const FOCUS_THROTTLE = 5000;
+
+const nonNegative = (ms: number) => (Number.isFinite(ms) && ms > 0 ? ms : 0);
+
 export const NONE: Decided = Object.freeze({ focus: false, reconnect: false, interval: 0 });
 const DEFAULTS: Decided = Object.freeze({ focus: true, reconnect: true, interval: 0 });
 
@@ -117,7 +134,7 @@ export function decide(under: Decided, over: Triggers | undefined): Decided {
   return {
     focus: over?.focus ?? under.focus,
     reconnect: over?.reconnect ?? under.reconnect,
-    interval: Number.isFinite(interval) && interval > 0 ? interval : 0,
+    interval: nonNegative(interval),
   };
 }
 
@@ -128,6 +145,8 @@ export interface Policy {
   /** Every polling interval the client's triggers and rules name (0 left out). */
   readonly intervals: readonly number[];
   readonly shareAcrossTabs: boolean;
+  /** ms a focus waits after the last revalidation of the same scope or URL. */
+  readonly focusThrottle: number;
 }
 
 export function policy(options: RevalidateOptions, base: string): Policy {
@@ -154,6 +173,7 @@ export function policy(options: RevalidateOptions, base: string): Policy {
     },
     intervals: [client, ...rules.map((r) => decide(client, r.rule))].map((d) => d.interval).filter((i) => i > 0),
     shareAcrossTabs: options.shareAcrossTabs !== false,
+    focusThrottle: nonNegative(options.focusThrottle ?? FOCUS_THROTTLE),
   };
 }
 

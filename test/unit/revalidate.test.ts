@@ -308,6 +308,86 @@ describe('hidden tab, focus, reconnect', () => {
   });
 });
 
+describe('focus throttle', () => {
+  /** The tab goes to the background and comes back `ms` later. */
+  const refocus = async (ms: number) => {
+    setVisibility('hidden');
+    await vi.advanceTimersByTimeAsync(ms);
+    setVisibility('visible');
+  };
+
+  it('switching tabs back and forth asks once per 5 s by default, and every time with 0', async () => {
+    const state = backend();
+    const { client, idle } = tracked();
+    await withMonths(client, idle, 2);
+    const stop = started(client, {});
+    await refocus(100);
+    await idle();
+    expect(state.versionGets).toBe(1);
+    await refocus(1000);
+    await refocus(1000);
+    await idle();
+    expect(state.versionGets).toBe(1);
+    await refocus(3000);
+    await idle();
+    expect(state.versionGets).toBe(2);
+    stop();
+    started(client, { focusThrottle: 0 });
+    await refocus(100);
+    await idle();
+    await refocus(100);
+    await idle();
+    expect(state.versionGets).toBe(4);
+  });
+
+  it('a poll or a reconnect just before counts; reconnects themselves are never throttled', async () => {
+    const state = backend();
+    const { client, idle } = tracked();
+    await withMonths(client, idle, 2);
+    started(client, { interval: 10_000, focusThrottle: 4000 });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await idle();
+    expect(state.versionGets).toBe(1);
+    await refocus(1000);
+    await idle();
+    expect(state.versionGets).toBe(1);
+    setOnline(false);
+    setOnline(true);
+    await idle();
+    setOnline(false);
+    setOnline(true);
+    await idle();
+    expect(state.versionGets).toBe(3);
+    await refocus(3000);
+    await idle();
+    expect(state.versionGets).toBe(3);
+    await refocus(1001);
+    await idle();
+    expect(state.versionGets).toBe(4);
+  });
+
+  it('a watcher that opted in by itself is throttled too, and a failed re-read does not hold the next focus back', async () => {
+    const state = backend();
+    const { client, idle } = tracked();
+    const w = watching(client, `${NOTES}/1`, { revalidate: { focus: true } });
+    await idle();
+    await refocus(100);
+    await idle();
+    await refocus(100);
+    await idle();
+    expect(state.noteGets).toBe(2);
+    server.use(http.get(`${NOTES}/1`, () => HttpResponse.error()));
+    await refocus(5000);
+    await idle();
+    expect(w.last()?.error).toBeDefined();
+    server.resetHandlers();
+    backend();
+    await refocus(100);
+    await idle();
+    expect(w.last()).toMatchObject({ data: { note: 'n1' }, error: undefined });
+  });
+});
+
 describe('revalidate(client, …) called again', () => {
   it('replaces the first call’s options; the first stop then does nothing', async () => {
     const state = backend();
