@@ -56,7 +56,13 @@ export function observe<T = unknown>(client: Client, url: string | null, options
     },
     url,
     // The same machinery as the client's triggers: one registry, one set of listeners and timers.
-    (observer) => revalidatorOf(client).watch({ url: url!, own, revalidate: observer.revalidate }),
+    (observer) =>
+      revalidatorOf(client).watch({
+        url: url!,
+        own,
+        revalidate: observer.revalidate,
+        versioned: () => client.peek(url!, { ...get, cache: 'force-cache' })?.version !== undefined,
+      }),
   );
 }
 

@@ -8,7 +8,8 @@
  *
  * Nothing runs while the tab is hidden or offline: timers stop, and the first visible, online
  * moment catches up once on what fell due. Under `nostale/sync`, polls and reconnects run in the
- * elected tab only (see `leader.ts`); focus always runs in the tab that became visible.
+ * elected tab only (see `leader.ts`), but for what sync cannot carry to the others: watched URLs
+ * without a scope version; focus always runs in the tab that became visible.
  */
 import type { Client } from '../client.js';
 import { type Election, elect } from './leader.js';
@@ -22,6 +23,11 @@ export interface Watched {
   own: WatchRevalidate | undefined;
   /** Re-reads through the cache, conditionally; resolves false when the read failed. */
   revalidate(): Promise<boolean>;
+  /**
+   * Whether what it shows carries a scope version: then the polling tab's version checks reach
+   * this tab through sync. Without one, only this tab can find out, so it polls for itself.
+   */
+  versioned(): boolean;
 }
 
 type Kind = 'focus' | 'reconnect' | 'interval';
@@ -31,6 +37,8 @@ interface Task {
   key: unknown;
   decided: Decided;
   run(): Promise<boolean>;
+  /** True when no other tab's poll can stand in for this tab's (see `Watched.versioned`). */
+  ownTab(): boolean;
 }
 
 interface Group {
@@ -100,10 +108,17 @@ export class Revalidator {
     const policy = this.#policy;
     if (policy) {
       for (const { scope } of this.client.scopes())
-        tasks.push({ key: scope, decided: policy.forScope(scope), run: () => this.#check(scope) });
+        tasks.push({ key: scope, decided: policy.forScope(scope), run: () => this.#check(scope), ownTab: () => false });
     }
     for (const watched of this.#watched) {
-      tasks.push({ key: watched, decided: forWatcher(watched.own, policy, watched.url), run: () => watched.revalidate() });
+      tasks.push({
+        key: watched,
+        decided: forWatcher(watched.own, policy, watched.url),
+        run: () => watched.revalidate(),
+        // The polling tab checks the scopes it knows (every tab's, through sync) only under a
+        // client policy; a watcher that opted in by itself has no one checking its scope.
+        ownTab: () => !policy || !watched.versioned(),
+      });
     }
     return tasks;
   }
@@ -238,8 +253,9 @@ export class Revalidator {
       const byFocus = kind === 'focus' && focus;
       const byReconnect = kind === 'reconnect' && reconnect;
       const byPoll = interval > 0 && due.has(interval);
-      // Focus is this tab's own; reconnects and polls are the leader's, for every tab.
-      if (!byFocus && !(leader && (byReconnect || byPoll))) continue;
+      // Focus is this tab's own; reconnects and polls are the leader's, for every tab, except
+      // for what sync cannot carry: a watched URL without a scope version.
+      if (!byFocus && !((byReconnect || byPoll) && (leader || task.ownTab()))) continue;
       // A focus alone, soon after the last revalidation, asks nothing new.
       if (byFocus && !byPoll && now < (this.#revalidatedAt.get(task.key) ?? -Infinity) + throttle) continue;
       // A failing poll waits longer each time; a focus or reconnect is a reason to try at once.

@@ -521,6 +521,40 @@ describe('one tab polls for all (nostale/sync)', () => {
   }
 });
 
+describe('one tab polls for all: what sync cannot carry', () => {
+  it('a tab that does not lead polls its watched URLs without a scope version, not those with one', async () => {
+    const state = backend();
+    const join = bus();
+    const [one, two] = [tracked(), tracked()];
+    for (const tab of [one, two]) cleanups.push(syncTabs(tab.client, { channel: join() }));
+    started(one.client, { interval: 1000, focus: false });
+    await one.idle();
+    started(two.client, { interval: 1000, focus: false });
+    await vi.advanceTimersByTimeAsync(BEAT);
+    // Only the second tab shows these: a note (ETag, no version) and a feed (versioned).
+    const note = watching(two.client, `${NOTES}/1`);
+    watching(two.client, `${EVENTS}?month=1`);
+    await two.idle();
+    const before = { notes: state.noteGets, feeds: state.feedGets };
+    const asked = () => two.asked.filter((url) => url.includes('/api/notes/')).length;
+    const notesAsked = asked();
+    for (let s = 0; s < 3; s++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await one.idle();
+      await two.idle();
+    }
+    // The note: three conditional re-reads by the tab showing it; the feed: none (the leader's checks cover it).
+    expect([state.noteGets - before.notes, asked() - notesAsked, state.conditional]).toEqual([3, 3, 3]);
+    expect(state.feedGets - before.feeds).toBe(0);
+    expect(two.asked.filter((url) => url.endsWith('/version'))).toEqual([]);
+    // A change to the note reaches the tab by its own poll.
+    state.note = 'n2';
+    await vi.advanceTimersByTimeAsync(1000);
+    await two.idle();
+    expect(note.last()?.data).toEqual({ note: 'n2' });
+  });
+});
+
 describe('the lease election (no Web Locks)', () => {
   it('a leader that stops answering (a crashed tab) is replaced after three beats', async () => {
     Object.defineProperty(navigator, 'locks', { configurable: true, value: undefined });
