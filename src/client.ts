@@ -23,12 +23,23 @@ export type { RetryOptions } from './core/retry.js';
 
 export interface ClientOptions {
   /**
-   * The `fetch` to call. Inject one in tests or to add auth.
+   * The `fetch` to call. Inject one in tests or to add auth. Reads call it with a URL string and
+   * an init (method, headers, signal, `cache`); writes through `client.fetch` with the caller's
+   * `Request` (its method, headers and body inside) and an init holding only `cache`. So read the
+   * method and headers from `new Request(input, init)`, never from `init` alone: a wrapper that
+   * checks `init.method` misses every DELETE. Reads skip building a `Request` on purpose (it costs
+   * more than the rest of a miss's own work).
    *
    * @default globalThis.fetch
    * @example
    * ```ts
-   * createClient({ fetch: (input, init) => fetch(input, { ...init, credentials: 'include' }) });
+   * createClient({
+   *   fetch: (input, init) => {
+   *     const request = new Request(input, init);
+   *     if (request.method !== 'GET') request.headers.set('X-CSRFToken', csrfToken());
+   *     return fetch(request);
+   *   },
+   * });
    * ```
    */
   fetch?: typeof globalThis.fetch;
