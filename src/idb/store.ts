@@ -223,10 +223,7 @@ export class IdbStoreImpl implements IdbStore {
       const early = this.connection.early(key);
       const found =
         (early && (await early)) ??
-        // Closed meanwhile: the store answers nothing.
-        (this.readable
-          ? await this.connection.retrying((_, native) => request(native.transaction(ENTRIES).objectStore(ENTRIES).get(key)))
-          : undefined);
+        (await this.connection.retrying((_, native) => request(native.transaction(ENTRIES).objectStore(ENTRIES).get(key))));
       return found?.value;
     } catch (error) {
       this.reporter.warn('idb-read-failed', `Reading from IndexedDB failed: ${describe(error)}`);
