@@ -181,7 +181,9 @@ export async function read(core: Core, req: ReadRequest, found?: MaybePromise<Ca
 /**
  * One store read. A store answering with a promise (a persistent tier) is watched while it is in
  * flight: if a clear or invalidation covers it meanwhile, what it found is dropped, also from the
- * memory tier it was copied into, so nothing deleted comes back.
+ * memory tier it was copied into, so nothing deleted comes back. Such a read starts before the
+ * scope versions have loaded (a cold start's first read overlaps their load), but answers only
+ * once they have, since `read` judges the entry against them.
  */
 async function lookup(
   core: Core,
@@ -189,13 +191,14 @@ async function lookup(
   key: string,
   found?: MaybePromise<CacheEntry | undefined>,
 ): Promise<CacheEntry | undefined> {
-  if (!core.loaded) await core.ready;
   const answer = found ?? core.store.get(key);
-  if (!(answer instanceof Promise)) return answer;
+  // A synchronous answer (a memory tier) is taken again once they have: as if read then.
+  if (!(answer instanceof Promise)) return core.loaded ? answer : core.ready.then(() => lookup(core, target, key));
   const pending: Pending = { url: target.url, namespace: target.namespace };
   core.pending.add(pending);
   try {
     const entry = await answer;
+    if (!core.loaded) await core.ready;
     if (entry) fromTier.add(entry);
     if (!pending.detached || !entry) return entry;
     await core.store.delete([key]);

@@ -21,6 +21,12 @@ export interface ConnectionOptions {
 
 const ignore = () => undefined;
 
+/** An entry read waiting to join the open's transaction; `undefined` says "read it the usual way". */
+interface Early {
+  key: string;
+  settle(found: { value: unknown } | undefined): void;
+}
+
 /**
  * The connection's lifecycle: opened lazily and shared, checked for another build before anyone
  * uses it, let go whenever another tab or the browser needs it closed, reopened on next use.
@@ -31,6 +37,13 @@ export class Connection {
   db: Database | undefined;
   private opening: Promise<Database | undefined> | undefined;
   private scopes: { values: unknown[]; keys: IDBValidKey[] } | undefined;
+  /**
+   * Entry reads asked for while an open is under way, before its build check: made in the
+   * check's own transaction, answered only once the check passed (see `early`).
+   */
+  private waiting: Early[] | undefined;
+  /** What the build check's transaction found for those reads, when the build matched. */
+  private found: unknown[] | undefined;
 
   constructor(
     private readonly host: Host,
@@ -43,6 +56,18 @@ export class Connection {
     if (this.host.phase === 'memory-only') return Promise.resolve(undefined);
     this.opening ??= this.open().finally(() => (this.opening = undefined));
     return this.opening;
+  }
+
+  /**
+   * The record under `key`, read in the transaction the open checks the build in, if an open is
+   * under way and has not started that transaction yet: a page's first read costs no transaction
+   * of its own, and none waits for the check to finish. Resolves once the check passed (on a
+   * connection still wanted); `undefined`, from the start or when the build differed or anything
+   * failed, means: read it the usual way (after the drop of another build's entries).
+   */
+  early(key: string): Promise<{ value: unknown } | undefined> | undefined {
+    const waiting = this.waiting;
+    return waiting && new Promise((settle) => waiting.push({ key, settle }));
   }
 
   /**
@@ -75,6 +100,21 @@ export class Connection {
   }
 
   private async open(): Promise<Database | undefined> {
+    const waiting: Early[] = (this.waiting = []);
+    let found: unknown[] | undefined;
+    try {
+      const db = await this.connect();
+      if (db) found = this.found;
+      return db;
+    } finally {
+      this.waiting = this.found = undefined;
+      waiting.forEach((read, i) => {
+        read.settle(found && { value: found[i] });
+      });
+    }
+  }
+
+  private async connect(): Promise<Database | undefined> {
     const { options } = this;
     const factory = options.factory === undefined ? globalThis.indexedDB : options.factory;
     if (!factory) {
@@ -113,18 +153,30 @@ export class Connection {
 
   /**
    * Reads what every page load needs before its first read, in one readonly transaction: the
-   * database's build and the scope records (kept for the first `loadScopes`). Only when the
-   * build differs does a readwrite transaction drop every entry at once. Runs before the
-   * connection is handed out, so no read can overtake it.
+   * database's build, the scope records (kept for the first `loadScopes`) and the entries read
+   * while the open was under way (kept in `found`, for `early`, when the build matches). Only
+   * when the build differs does a readwrite transaction drop every entry at once. Runs before
+   * the connection is handed out, so no other read can overtake it.
    */
   private async checkBuild(db: Database): Promise<void> {
     const { build } = this.options;
+    // Reads asked for from now on wait for the connection, as on an open database.
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
     try {
-      const tx = db.transaction([META, SCOPES]);
+      const tx = db.transaction(waiting.length ? [META, SCOPES, ENTRIES] : [META, SCOPES]);
       const scopes = tx.objectStore(SCOPES);
-      const [current, values, keys] = await Promise.all([tx.objectStore(META).get('build'), scopes.getAll(), scopes.getAllKeys()]);
+      const [current, values, keys, ...found] = await Promise.all([
+        tx.objectStore(META).get('build'),
+        scopes.getAll(),
+        scopes.getAllKeys(),
+        ...waiting.map(({ key }) => tx.objectStore(ENTRIES).get(key)),
+      ]);
       this.scopes = { values, keys };
-      if (build === undefined || current === build) return;
+      if (build === undefined || current === build) {
+        this.found = found;
+        return;
+      }
     } catch {
       // Read again below, in the transaction that writes.
     }

@@ -215,11 +215,15 @@ export class IdbStoreImpl implements IdbStore {
 
   /**
    * One `get` in its own transaction, on the native connection: `idb`'s `db.get` would add a
-   * transaction proxy and a completion promise with three listeners to every read.
+   * transaction proxy and a completion promise with three listeners to every read. While the
+   * database opens, the `get` joins the open's own transaction instead (`Connection.early`).
    */
   private async read(key: string): Promise<unknown> {
     try {
-      const found = await this.connection.retrying((_, native) => request(native.transaction(ENTRIES).objectStore(ENTRIES).get(key)));
+      const early = this.connection.early(key);
+      const found =
+        (early && (await early)) ??
+        (await this.connection.retrying((_, native) => request(native.transaction(ENTRIES).objectStore(ENTRIES).get(key))));
       return found?.value;
     } catch (error) {
       this.reporter.warn('idb-read-failed', `Reading from IndexedDB failed: ${describe(error)}`);
