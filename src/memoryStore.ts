@@ -80,6 +80,12 @@ export class MemoryStore implements Store {
     return this.byKey.get(key);
   }
 
+  hit(held: Held): CacheEntry | undefined {
+    const slot = held as Slot;
+    if (slot.entry) slot.moved = ++this.recency;
+    return slot.entry;
+  }
+
   get(key: string): CacheEntry | undefined {
     const slot = this.byKey.get(key);
     if (slot) slot.moved = ++this.recency;

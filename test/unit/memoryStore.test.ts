@@ -151,6 +151,17 @@ describe('MemoryStore', () => {
     expect(evicted).toEqual(['k0', 'k2']);
   });
 
+  it('a hit through a hold counts as a hit of its key: it spares the entry from eviction, and ends with the entry', () => {
+    const { memory, evicted } = store(100);
+    memory.set(Array.from({ length: 100 }, (_, i) => entry(`k${i}`)));
+    const held = memory.hold('k0')!;
+    expect(memory.hit(held)).toBe(held.entry);
+    memory.set([entry('new')]);
+    expect(evicted).toEqual(['k1']);
+    memory.delete(['k0']);
+    expect(memory.hit(held)).toBeUndefined();
+  });
+
   it('evicts in order across many evictions, clears and refills (one iterator kept between sets)', () => {
     const { memory, evicted } = store(10);
     for (let i = 0; i < 50; i++) memory.set([entry(`a${i}`)]);
