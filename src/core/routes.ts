@@ -1,6 +1,6 @@
-import type { CacheEntry, Held } from '../types.js';
+import type { Held } from '../types.js';
 import type { ReadResult } from './fetchObserver.js';
-import { normalizeUrl, primaryKey } from './cacheKey.js';
+import { isPrimaryGetKey, normalizeUrl, primaryKey } from './cacheKey.js';
 import { compilePattern, escapeRegExp, fill } from './patterns.js';
 
 /** Maps a family of URLs to a scope, and says how to treat them. */
@@ -69,22 +69,44 @@ export interface Route {
   persist?: boolean;
 }
 
-/** A request resolved against routes and namespace: everything a lookup needs. */
-export interface Target {
-  /** Normalised absolute URL: what keys and invalidations compare. */
-  url: string;
-  /** The URL as the caller wrote it, resolved against the base: what goes on the wire (signed URLs). */
-  href: string;
-  namespace: string;
-  primary: string;
-  scope?: string;
-  versionUrl?: string;
-  route?: Route;
+/** What a URL's first matching route made of it, shared by every URL of a namespace it places alike. */
+interface Placement {
+  readonly namespace: string;
+  readonly scope: string | undefined;
+  readonly versionUrl: string | undefined;
+  readonly route: Route | undefined;
+}
+
+/**
+ * A request resolved against routes and namespace: everything a lookup needs. One per memoised
+ * URL, so as small as it can be (a memoised URL's cost is most of what the memory tier adds per
+ * entry): what the URL's route made of it is a `Placement` shared by URLs placed alike.
+ */
+export class Target {
   /** `client.peek`'s hold on the entry of `primary` (see `Store.hold`), kept while live. */
-  held: Held | undefined;
-  /** What `client.peek` answered last for `shownOf`, answered again while nothing changed. */
-  shown: ReadResult<unknown> | undefined;
-  shownOf: CacheEntry | undefined;
+  held: Held | undefined = undefined;
+  /** What `client.peek` answered last, answered again while it would answer the same. */
+  shown: ReadResult<unknown> | undefined = undefined;
+  constructor(
+    /** Normalised absolute URL: what keys and invalidations compare. */
+    readonly url: string,
+    /** The URL as the caller wrote it, resolved against the base: what goes on the wire (signed URLs). */
+    readonly href: string,
+    readonly primary: string,
+    private readonly placed: Placement,
+  ) {}
+  get namespace(): string {
+    return this.placed.namespace;
+  }
+  get scope(): string | undefined {
+    return this.placed.scope;
+  }
+  get versionUrl(): string | undefined {
+    return this.placed.versionUrl;
+  }
+  get route(): Route | undefined {
+    return this.placed.route;
+  }
 }
 
 interface Compiled {
@@ -110,6 +132,8 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     };
   });
   let memo = new Map<string, Target>();
+  /** The memo's placements, by route, scope and version endpoint; dropped with it, or when they outgrow it. */
+  let placements = new Map<string, Placement>();
   let memoFor = '';
   // Eviction's place in the memo, kept between calls (a fresh iterator walks freed slots).
   let oldest: Iterator<string> | undefined;
@@ -117,15 +141,19 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
   /** A URL not in the memo: parsed, matched against the routes, and memoised unless its scope was overridden. */
   function resolveNew(raw: string, namespace: string, scopeOverride?: string): Target {
     // One parse: what goes on the wire first, then normalised in place (as `normalizeUrl` does).
-    const parsed = new URL(raw, base);
-    const href = parsed.href;
+    // A copy goes to the parser (which drops the leading space): a browser turns a string it is
+    // handed into an external one, and `raw` stays in the memo as its key.
+    const parsed = new URL(` ${raw}`, base);
+    let href = parsed.href;
     parsed.hash = '';
     parsed.searchParams.sort();
-    const url = parsed.href === href ? href : parsed.href;
+    let url = parsed.href === href ? href : parsed.href;
     let route: Route | undefined;
     let scope: string | undefined;
     let versionUrl: string | undefined;
+    let index = -1;
     for (const compiledRoute of compiled) {
+      index++;
       const params = compiledRoute.test(parsed);
       if (!params) continue;
       route = compiledRoute.route;
@@ -133,19 +161,23 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
       versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
       break;
     }
-    // One literal shape for every target, memoised or not.
-    const target: Target = {
-      url,
-      href,
-      namespace,
-      primary: primaryKey(namespace, 'GET', url),
-      scope: scopeOverride ?? scope,
-      versionUrl,
-      route,
-      held: undefined,
-      shown: undefined,
-      shownOf: undefined,
-    };
+    scope = scopeOverride ?? scope;
+    // By the route's place, the scope and the version endpoint; by the scope alone when no route matched.
+    const placing = JSON.stringify(route ? [index, scope, versionUrl] : [scope]);
+    let placed = placements.get(placing);
+    if (!placed) {
+      if (placements.size >= memoLimit) placements = new Map();
+      placements.set(placing, (placed = { namespace, scope, versionUrl, route }));
+    }
+    const primary = primaryKey(namespace, 'GET', url);
+    // The URL as a slice of the key that spells it: a view of the key's characters rather than
+    // a string of its own (the key outlives it, in the entry and here).
+    if (isPrimaryGetKey(primary, namespace, url)) {
+      const same = href === url;
+      url = primary.slice(primary.length - 2 - url.length, -2);
+      if (same) href = url;
+    }
+    const target = new Target(url, href, primary, placed);
     if (scopeOverride !== undefined) return target;
     if (memo.size >= memoLimit) {
       let next = oldest?.next();
@@ -162,6 +194,7 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     resolve(raw: string, namespace: string, scopeOverride?: string): Target {
       if (memoFor !== namespace) {
         memo = new Map();
+        placements = new Map();
         oldest = undefined;
         memoFor = namespace;
       }
