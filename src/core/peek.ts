@@ -38,21 +38,19 @@ export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T
   if (state === 'dead' || (state === 'expired' && opts.cache !== 'force-cache')) return;
   const stale = state !== 'fresh';
   const { shown } = target;
-  const data = view(core, entry, opts.as) as T;
-  // While it would answer the same (the same data, time, version and staleness, with no layers
-  // and the default decoding), the same object as last time: stable for `useSyncExternalStore`.
   const plain = !opts.as && !core.overlays.size;
-  if (
-    plain &&
-    shown !== undefined &&
-    shown.data === data &&
-    shown.updatedAt === entry.storedAt &&
-    shown.version === entry.version &&
-    shown.stale === stale
-  )
-    return shown as ReadResult<T>;
-  const made: ReadResult<T> = { data, source: 'memory', stale, updatedAt: entry.storedAt, version: entry.version };
-  if (plain) target.shown = made;
+  if (plain && target.shownOf === entry && shown?.stale === stale) return shown as ReadResult<T>;
+  const made: ReadResult<T> = {
+    data: view(core, entry, opts.as) as T,
+    source: 'memory',
+    stale,
+    updatedAt: entry.storedAt,
+    version: entry.version,
+  };
+  if (plain) {
+    target.shown = made;
+    target.shownOf = entry;
+  }
   return made;
 }
 

@@ -1,4 +1,4 @@
-import type { Held } from '../types.js';
+import type { CacheEntry, Held } from '../types.js';
 import type { ReadResult } from './fetchObserver.js';
 import { isPrimaryGetKey, normalizeUrl, primaryKey } from './cacheKey.js';
 import { compilePattern, escapeRegExp, fill } from './patterns.js';
@@ -77,6 +77,9 @@ interface Placement {
   readonly route: Route | undefined;
 }
 
+/** `Target.href` where it differs from `url` (a fragment, an unsorted query): few do, so not a field of every target. */
+const written = /* @__PURE__ */ new WeakMap<Target, string>();
+
 /**
  * A request resolved against routes and namespace: everything a lookup needs. One per memoised
  * URL, so as small as it can be (a memoised URL's cost is most of what the memory tier adds per
@@ -85,16 +88,19 @@ interface Placement {
 export class Target {
   /** `client.peek`'s hold on the entry of `primary` (see `Store.hold`), kept while live. */
   held: Held | undefined = undefined;
-  /** What `client.peek` answered last, answered again while it would answer the same. */
+  /** What `client.peek` answered last for `shownOf`, answered again while nothing changed. */
   shown: ReadResult<unknown> | undefined = undefined;
+  shownOf: CacheEntry | undefined = undefined;
   constructor(
     /** Normalised absolute URL: what keys and invalidations compare. */
     readonly url: string,
-    /** The URL as the caller wrote it, resolved against the base: what goes on the wire (signed URLs). */
-    readonly href: string,
     readonly primary: string,
     private readonly placed: Placement,
   ) {}
+  /** The URL as the caller wrote it, resolved against the base: what goes on the wire (signed URLs). */
+  get href(): string {
+    return written.get(this) ?? this.url;
+  }
   get namespace(): string {
     return this.placed.namespace;
   }
@@ -144,7 +150,7 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     // A copy goes to the parser (which drops the leading space): a browser turns a string it is
     // handed into an external one, and `raw` stays in the memo as its key.
     const parsed = new URL(` ${raw}`, base);
-    let href = parsed.href;
+    const href = parsed.href;
     parsed.hash = '';
     parsed.searchParams.sort();
     let url = parsed.href === href ? href : parsed.href;
@@ -172,12 +178,9 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     const primary = primaryKey(namespace, 'GET', url);
     // The URL as a slice of the key that spells it: a view of the key's characters rather than
     // a string of its own (the key outlives it, in the entry and here).
-    if (isPrimaryGetKey(primary, namespace, url)) {
-      const same = href === url;
-      url = primary.slice(primary.length - 2 - url.length, -2);
-      if (same) href = url;
-    }
-    const target = new Target(url, href, primary, placed);
+    if (isPrimaryGetKey(primary, namespace, url)) url = primary.slice(primary.length - 2 - url.length, -2);
+    const target = new Target(url, primary, placed);
+    if (href !== url) written.set(target, href);
     if (scopeOverride !== undefined) return target;
     if (memo.size >= memoLimit) {
       let next = oldest?.next();
