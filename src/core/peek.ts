@@ -38,8 +38,9 @@ export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T
   if (state === 'dead' || (state === 'expired' && opts.cache !== 'force-cache')) return;
   const stale = state !== 'fresh';
   const { shown } = target;
-  const plain = !opts.as && !core.overlays.size;
-  if (plain && target.shownOf === entry && shown?.stale === stale) return shown as ReadResult<T>;
+  // While nothing changed (the entry, its staleness, no layers, the default decoding), the same
+  // object as last time: no allocation, and stable for `useSyncExternalStore`'s snapshots.
+  if (target.shownOf === entry && shown?.stale === stale && !opts.as && !core.overlays.size) return shown as ReadResult<T>;
   const made: ReadResult<T> = {
     data: view(core, entry, opts.as) as T,
     source: 'memory',
@@ -47,7 +48,7 @@ export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T
     updatedAt: entry.storedAt,
     version: entry.version,
   };
-  if (plain) {
+  if (!opts.as && !core.overlays.size) {
     target.shown = made;
     target.shownOf = entry;
   }
