@@ -88,8 +88,7 @@ export class MemoryStore implements Store {
 
   get(key: string): CacheEntry | undefined {
     const slot = this.byKey.get(key);
-    if (slot) slot.moved = ++this.recency;
-    return slot?.entry;
+    return slot && this.hit(slot);
   }
 
   set(entries: readonly CacheEntry[]): void {
@@ -105,18 +104,15 @@ export class MemoryStore implements Store {
       this.namespacesSeen.add(entry.namespace);
       if (!isPrimary(entry)) this.byUrl.set(entry.url, [...(this.byUrl.get(entry.url) ?? []), entry.key]);
     }
-    // Second chances given by this call: past one lap of the map, the oldest goes whatever its use.
-    let spared = 0;
     while (this.byKey.size > this.entryCap || this.heldBytes > this.byteCap) {
       let next = this.oldest?.next();
       // A finished iterator stays finished even when entries are added later.
       if (!next || next.done) next = (this.oldest = this.byKey.values()).next();
       const slot = next.value!;
       const { key } = slot.entry;
-      // Used within the last 3/4 of the store's worth of uses (fewer of them than entries, so some
-      // entry is older): moved to the recent end, as the hit would have moved it.
-      const span = Math.min(this.entryCap, this.byKey.size - 1);
-      if (this.recency - slot.moved < span - (span >> 2) && spared++ < this.byKey.size) {
+      // Used within the last 3/4 of the store's worth of uses: moved to the recent end, as the hit
+      // would have moved it. Fewer uses than entries, so some entry is older: the walk ends.
+      if (this.recency - slot.moved < Math.min(this.entryCap, this.byKey.size - 1) * 0.75) {
         this.byKey.delete(key);
         this.byKey.set(key, slot);
         continue;

@@ -103,26 +103,17 @@ export interface GetOptions {
 /** `get`: the hot path first, a plain read of a fresh memory entry settling without building a request. */
 export async function get<T>(core: Core, url: string, opts: GetOptions): Promise<T> {
   const target = core.routing.resolve(url, core.namespace, opts.scope);
-  const found = core.loaded && core.enabled && !opts.cache ? memoryHit(core, target) : undefined;
+  const { store } = core;
+  const { held } = target;
+  // Through the store's hold kept with the memoised URL while it is live: no hash lookup.
+  const found =
+    core.loaded && core.enabled && !opts.cache ? (held?.entry && store.hit ? store.hit(held) : store.get(target.primary)) : undefined;
   if (found && !(found instanceof Promise) && !found.vary && conditionOf(core, found) === 'fresh') {
+    if (!held?.entry) target.held = store.hold?.(target.primary);
     core.tally('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
     return view(core, found, opts.as) as T;
   }
   return read(core, request(target, opts), found).then((answer) => view(core, answer, opts.as) as T);
-}
-
-/**
- * The store's answer for the target's primary key. Through the hold kept with the memoised URL
- * while it is live (one object to follow, no hash lookup); else a `get`, and a hold taken on what
- * it found for the next time.
- */
-function memoryHit(core: Core, target: Target): MaybePromise<CacheEntry | undefined> {
-  const { store } = core;
-  const { held } = target;
-  if (held?.entry && store.hit) return store.hit(held);
-  const found = store.get(target.primary);
-  if (found && store.hold && !(found instanceof Promise)) target.held = store.hold(target.primary);
-  return found;
 }
 
 /** The read request `get` makes of its options. */
