@@ -1,6 +1,6 @@
 import type { CacheEntry, Held } from '../types.js';
 import type { ReadResult } from './fetchObserver.js';
-import { isPrimaryGetKey, normalizeUrl, primaryKey } from './cacheKey.js';
+import { normalizeUrl, primaryKey } from './cacheKey.js';
 import { compilePattern, escapeRegExp, fill } from './patterns.js';
 
 /** Maps a family of URLs to a scope, and says how to treat them. */
@@ -69,50 +69,22 @@ export interface Route {
   persist?: boolean;
 }
 
-/** What a URL's first matching route made of it, shared by every URL of a namespace it places alike. */
-interface Placement {
-  readonly namespace: string;
-  readonly scope: string | undefined;
-  readonly versionUrl: string | undefined;
-  readonly route: Route | undefined;
-}
-
-/** `Target.href` where it differs from `url` (a fragment, an unsorted query): few do, so not a field of every target. */
-const written = /* @__PURE__ */ new WeakMap<Target, string>();
-
-/**
- * A request resolved against routes and namespace: everything a lookup needs. One per memoised
- * URL, so as small as it can be (a memoised URL's cost is most of what the memory tier adds per
- * entry): what the URL's route made of it is a `Placement` shared by URLs placed alike.
- */
-export class Target {
-  /** `client.peek`'s hold on the entry of `primary` (see `Store.hold`), kept while live. */
-  held: Held | undefined = undefined;
-  /** What `client.peek` answered last for `shownOf`, answered again while nothing changed. */
-  shown: ReadResult<unknown> | undefined = undefined;
-  shownOf: CacheEntry | undefined = undefined;
-  constructor(
-    /** Normalised absolute URL: what keys and invalidations compare. */
-    readonly url: string,
-    readonly primary: string,
-    private readonly placed: Placement,
-  ) {}
+/** A request resolved against routes and namespace: everything a lookup needs. */
+export interface Target {
+  /** Normalised absolute URL: what keys and invalidations compare. */
+  url: string;
   /** The URL as the caller wrote it, resolved against the base: what goes on the wire (signed URLs). */
-  get href(): string {
-    return written.get(this) ?? this.url;
-  }
-  get namespace(): string {
-    return this.placed.namespace;
-  }
-  get scope(): string | undefined {
-    return this.placed.scope;
-  }
-  get versionUrl(): string | undefined {
-    return this.placed.versionUrl;
-  }
-  get route(): Route | undefined {
-    return this.placed.route;
-  }
+  href: string;
+  namespace: string;
+  primary: string;
+  scope?: string;
+  versionUrl?: string;
+  route?: Route;
+  /** `client.peek`'s hold on the entry of `primary` (see `Store.hold`), kept while live. */
+  held: Held | undefined;
+  /** What `client.peek` answered last for `shownOf`, answered again while nothing changed. */
+  shown: ReadResult<unknown> | undefined;
+  shownOf: CacheEntry | undefined;
 }
 
 interface Compiled {
@@ -138,8 +110,6 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     };
   });
   let memo = new Map<string, Target>();
-  /** The memo's placements, by route, scope and version endpoint; dropped with it, or when they outgrow it. */
-  let placements = new Map<string, Placement>();
   let memoFor = '';
   // Eviction's place in the memo, kept between calls (a fresh iterator walks freed slots).
   let oldest: Iterator<string> | undefined;
@@ -153,13 +123,11 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     const href = parsed.href;
     parsed.hash = '';
     parsed.searchParams.sort();
-    let url = parsed.href === href ? href : parsed.href;
+    const url = parsed.href === href ? href : parsed.href;
     let route: Route | undefined;
     let scope: string | undefined;
     let versionUrl: string | undefined;
-    let index = -1;
     for (const compiledRoute of compiled) {
-      index++;
       const params = compiledRoute.test(parsed);
       if (!params) continue;
       route = compiledRoute.route;
@@ -167,20 +135,23 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
       versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
       break;
     }
-    scope = scopeOverride ?? scope;
-    // By the route's place, the scope and the version endpoint; by the scope alone when no route matched.
-    const placing = JSON.stringify(route ? [index, scope, versionUrl] : [scope]);
-    let placed = placements.get(placing);
-    if (!placed) {
-      if (placements.size >= memoLimit) placements = new Map();
-      placements.set(placing, (placed = { namespace, scope, versionUrl, route }));
-    }
     const primary = primaryKey(namespace, 'GET', url);
-    // The URL as a slice of the key that spells it: a view of the key's characters rather than
-    // a string of its own (the key outlives it, in the entry and here).
-    if (isPrimaryGetKey(primary, namespace, url)) url = primary.slice(primary.length - 2 - url.length, -2);
-    const target = new Target(url, primary, placed);
-    if (href !== url) written.set(target, href);
+    // The URL as a slice of the key that spells it (unless JSON escaped it there): a view of the
+    // key's characters rather than a string of its own (the key outlives it, in the entry and here).
+    const own = primary.endsWith(url, primary.length - 2) ? primary.slice(-2 - url.length, -2) : url;
+    // One literal shape for every target, memoised or not.
+    const target: Target = {
+      url: own,
+      href: href === url ? own : href,
+      namespace,
+      primary,
+      scope: scopeOverride ?? scope,
+      versionUrl,
+      route,
+      held: undefined,
+      shown: undefined,
+      shownOf: undefined,
+    };
     if (scopeOverride !== undefined) return target;
     if (memo.size >= memoLimit) {
       let next = oldest?.next();
@@ -197,7 +168,6 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
     resolve(raw: string, namespace: string, scopeOverride?: string): Target {
       if (memoFor !== namespace) {
         memo = new Map();
-        placements = new Map();
         oldest = undefined;
         memoFor = namespace;
       }
