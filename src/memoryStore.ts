@@ -20,21 +20,22 @@ const release = (slot: Slot): void => {
   (slot as { entry?: CacheEntry }).entry = undefined;
 };
 
-/** One entry and the clock reading at which it last moved to the recent end of the map. */
+/** One entry and the use count (`recency`) at its last write or hit: when it last moved to the recent end. */
 interface Slot {
   entry: CacheEntry;
   moved: number;
 }
 
 /**
- * The memory tier: an LRU over a `Map`, whose insertion order is the recency order.
+ * The memory tier: an LRU over a `Map`, whose insertion order is the order of writes.
  *
- * Recency is kept to within a quarter of the store. A hit moves its entry to the recent end only
- * when more than `size / 4` insertions or moves have happened since it last moved: deleting and
- * re-inserting on every hit leaves a dead slot in V8's hash chains each time, and lookups slow
- * down with the cache size until the next rehash. The guarantee that remains: an entry is evicted
- * by `maxEntries` only after at least `maxEntries - maxEntries / 4` writes or hits of other
- * entries since its own last write or hit.
+ * A hit only stamps its slot with the use count; it never reorders the map (a delete and a
+ * re-insert leave a dead slot in V8's hash chains, and a scan over every entry then slowed
+ * every lookup down until the next rehash). Eviction looks at the oldest slot in map order and,
+ * when it was used recently, gives it a second chance instead: it moves to the recent end, and
+ * the next oldest is looked at. The guarantee: an entry is evicted by `maxEntries` only after at
+ * least `maxEntries - maxEntries / 4` writes or hits of other entries since its own last write
+ * or hit.
  */
 export class MemoryStore implements Store {
   // Private names that no public API or DOM field shares (so not `maxEntries`, `map`, `clock`) are
@@ -50,7 +51,7 @@ export class MemoryStore implements Store {
   private readonly byUrl = new Map<string, string[]>();
   /** Every namespace stored since the last full clear: those an exact-URL lookup without one tries. */
   private readonly namespacesSeen = new Set<string>();
-  /** Counts insertions and moves: a slot's age is `recency - slot.moved`. */
+  /** Counts writes and hits: a slot's age is `recency - slot.moved`. */
   private recency = 0;
   /**
    * Eviction's place in the map, kept between calls: a fresh iterator would walk, on every `set`,
@@ -79,14 +80,15 @@ export class MemoryStore implements Store {
     return this.byKey.get(key);
   }
 
+  hit(held: Held): CacheEntry | undefined {
+    const slot = held as Slot;
+    if (slot.entry) slot.moved = ++this.recency;
+    return slot.entry;
+  }
+
   get(key: string): CacheEntry | undefined {
     const slot = this.byKey.get(key);
-    if (slot && this.recency - slot.moved > this.byKey.size >> 2) {
-      this.byKey.delete(key);
-      this.byKey.set(key, slot);
-      slot.moved = ++this.recency;
-    }
-    return slot?.entry;
+    return slot && this.hit(slot);
   }
 
   set(entries: readonly CacheEntry[]): void {
@@ -106,8 +108,16 @@ export class MemoryStore implements Store {
       let next = this.oldest?.next();
       // A finished iterator stays finished even when entries are added later.
       if (!next || next.done) next = (this.oldest = this.byKey.values()).next();
-      const { key } = next.value!.entry;
-      this.removeSlot(key, next.value);
+      const slot = next.value!;
+      const { key } = slot.entry;
+      // Used within the last 3/4 of the store's worth of uses: moved to the recent end, as the hit
+      // would have moved it. Fewer uses than entries, so some entry is older: the walk ends.
+      if (this.recency - slot.moved < Math.min(this.entryCap, this.byKey.size - 1) * 0.75) {
+        this.byKey.delete(key);
+        this.byKey.set(key, slot);
+        continue;
+      }
+      this.removeSlot(key, slot);
       this.reportEvent?.({ type: 'evict', key, reason: 'lru' });
     }
   }

@@ -38,6 +38,7 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
     },
     peek: (key) => memory.peek(key),
     hold: (key) => memory.hold(key),
+    hit: (held) => memory.hit(held),
     get(key) {
       return memory.get(key) ?? promote(key);
     },

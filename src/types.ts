@@ -71,6 +71,12 @@ export interface Store {
    * lookup while it stays live.
    */
   hold?(key: string): Held | undefined;
+  /**
+   * A read through a hold of this store's (see `hold`): its entry, counted as a hit for the
+   * store's recency as `get` of its key would be, without looking the key up; `undefined` once
+   * the entry left. Lets a memory hit skip the store's hash lookup.
+   */
+  hit?(held: Held): CacheEntry | undefined;
   /** Writes entries in one batch. */
   set(entries: readonly CacheEntry[]): MaybePromise<void>;
   delete(keys: readonly string[]): MaybePromise<void>;

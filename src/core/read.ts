@@ -103,8 +103,13 @@ export interface GetOptions {
 /** `get`: the hot path first, a plain read of a fresh memory entry settling without building a request. */
 export async function get<T>(core: Core, url: string, opts: GetOptions): Promise<T> {
   const target = core.routing.resolve(url, core.namespace, opts.scope);
-  const found = core.loaded && core.enabled && !opts.cache ? core.store.get(target.primary) : undefined;
+  const { store } = core;
+  const { held } = target;
+  // Through the store's hold kept with the memoised URL while it is live: no hash lookup.
+  const found =
+    core.loaded && core.enabled && !opts.cache ? (held?.entry && store.hit ? store.hit(held) : store.get(target.primary)) : undefined;
   if (found && !(found instanceof Promise) && !found.vary && conditionOf(core, found) === 'fresh') {
+    if (!held?.entry) target.held = store.hold?.(target.primary);
     core.tally('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
     return view(core, found, opts.as) as T;
   }

@@ -117,7 +117,9 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
   /** A URL not in the memo: parsed, matched against the routes, and memoised unless its scope was overridden. */
   function resolveNew(raw: string, namespace: string, scopeOverride?: string): Target {
     // One parse: what goes on the wire first, then normalised in place (as `normalizeUrl` does).
-    const parsed = new URL(raw, base);
+    // A copy goes to the parser (which drops the leading space): a browser turns a string it is
+    // handed into an external one, and `raw` stays in the memo as its key.
+    const parsed = new URL(` ${raw}`, base);
     const href = parsed.href;
     parsed.hash = '';
     parsed.searchParams.sort();
@@ -133,12 +135,16 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
       versionUrl = route.versionUrl && normalizeUrl(fill(route.versionUrl, params), base);
       break;
     }
+    const primary = primaryKey(namespace, 'GET', url);
+    // The URL as a slice of the key that spells it (unless JSON escaped it there): a view of the
+    // key's characters rather than a string of its own (the key outlives it, in the entry and here).
+    const own = primary.endsWith(url, primary.length - 2) ? primary.slice(-2 - url.length, -2) : url;
     // One literal shape for every target, memoised or not.
     const target: Target = {
-      url,
-      href,
+      url: own,
+      href: href === url ? own : href,
       namespace,
-      primary: primaryKey(namespace, 'GET', url),
+      primary,
       scope: scopeOverride ?? scope,
       versionUrl,
       route,

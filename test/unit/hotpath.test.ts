@@ -160,4 +160,21 @@ describe('memory hits at scale', () => {
     expect(reads.n).toBe(1);
     expect(parses.n).toBe(0);
   });
+
+  it("a repeated hit follows the memoised URL's hold: no lookup in the store", async () => {
+    const store = new MemoryStore();
+    const client = createClient({ baseUrl: BASE, store, fetch: async () => answer() });
+    const urls = Array.from({ length: 50 }, (_, i) => `/items/${i}`);
+    for (const url of urls) await client.get(url);
+    // The first hit of each URL looks its key up and takes the hold.
+    for (const url of urls) await client.get(url);
+    const storeGets = vi.spyOn(store, 'get');
+    for (let round = 0; round < 10; round++) for (const url of urls) expect(await client.get(url)).toEqual({ ok: true });
+    expect(client.stats().hits).toBe(550);
+    expect(storeGets).not.toHaveBeenCalled();
+    // A replaced entry's hold is gone: the next hit looks the new one up, and answers it.
+    await client.get(urls[0]!, { cache: 'reload' });
+    expect(await client.get(urls[0]!)).toEqual({ ok: true });
+    expect(storeGets).toHaveBeenCalledTimes(1);
+  });
 });

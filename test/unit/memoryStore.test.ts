@@ -122,6 +122,46 @@ describe('MemoryStore', () => {
     expect(memory.get('k0')).toBeDefined();
   });
 
+  it('hits reorder nothing, even a scan of every entry: a hit is a stamp, eviction gives the recent a second chance', () => {
+    const { memory, evicted } = store(1000);
+    memory.set(Array.from({ length: 1000 }, (_, i) => entry(`k${i}`)));
+    // Each entry has aged past a quarter of the store by the time the scan reaches it.
+    const writes = { n: 0 };
+    const { set, delete: remove } = Map.prototype;
+    Map.prototype.set = function (this: Map<unknown, unknown>, ...args: [unknown, unknown]) {
+      writes.n++;
+      return set.apply(this, args);
+    };
+    Map.prototype.delete = function (this: Map<unknown, unknown>, key: unknown) {
+      writes.n++;
+      return remove.call(this, key);
+    };
+    try {
+      for (let i = 0; i < 1000; i++) expect(memory.get(`k${i}`)).toBeDefined();
+    } finally {
+      Map.prototype.set = set;
+      Map.prototype.delete = remove;
+    }
+    expect(writes.n).toBe(0);
+    // Every entry was hit once, in order: the least recently hit goes, and a hit spares it.
+    memory.set([entry('new')]);
+    expect(evicted).toEqual(['k0']);
+    memory.get('k1');
+    memory.set([entry('newer')]);
+    expect(evicted).toEqual(['k0', 'k2']);
+  });
+
+  it('a hit through a hold counts as a hit of its key: it spares the entry from eviction, and ends with the entry', () => {
+    const { memory, evicted } = store(100);
+    memory.set(Array.from({ length: 100 }, (_, i) => entry(`k${i}`)));
+    const held = memory.hold('k0')!;
+    expect(memory.hit(held)).toBe(held.entry);
+    memory.set([entry('new')]);
+    expect(evicted).toEqual(['k1']);
+    memory.delete(['k0']);
+    expect(memory.hit(held)).toBeUndefined();
+  });
+
   it('evicts in order across many evictions, clears and refills (one iterator kept between sets)', () => {
     const { memory, evicted } = store(10);
     for (let i = 0; i < 50; i++) memory.set([entry(`a${i}`)]);
