@@ -4,6 +4,7 @@ import { type CacheEventListener, emitter } from './core/emitter.js';
 import { NostaleError, networkError } from './core/errors.js';
 import type { RetryOptions } from './core/retry.js';
 import { retrying } from './core/retry.js';
+import { detach } from './core/context.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
 import type { ReadResult } from './core/fetchObserver.js';
 import { peek, readResult } from './core/peek.js';
@@ -261,7 +262,10 @@ export interface Client {
   ): Promise<boolean>;
   /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
   setVersion(scope: string, token: string): boolean;
-  /** The current namespace (user). Switching never serves another namespace's entries. */
+  /**
+   * The current namespace (user). Switching never serves another namespace's entries, and is a
+   * change (`onChange`) other tabs follow with `nostale/sync`; setting the current one does nothing.
+   */
   namespace: string;
   /** The response header carrying scope versions, lowercased (the `versionHeader` option). */
   readonly versionHeader: string;
@@ -280,7 +284,7 @@ export interface Client {
   subscribe(listener: CacheEventListener): () => void;
   /**
    * Listens to the changes this client makes to what is cached (scope versions, URL drops,
-   * clears), in the form `apply` takes: how `nostale/sync` tells other tabs. Changes applied
+   * clears, namespace switches), in the form `apply` takes: how `nostale/sync` tells other tabs. Changes applied
    * through `apply` are not reported back.
    */
   onChange(listener: (change: Change) => void): () => void;
@@ -288,7 +292,9 @@ export interface Client {
   readonly ready: Promise<void>;
   /**
    * Applies a change made elsewhere (another tab) to this client, without reporting it back as a
-   * local change. `nostale/sync` calls it; apps rarely need to.
+   * local change. `nostale/sync` calls it; apps rarely need to. A namespace switch also keeps the
+   * answers of requests in flight for the namespace it leaves from being stored (they may carry
+   * the new user's session).
    */
   apply(change: Change): void;
 }
@@ -436,7 +442,7 @@ export function createClient(options: ClientOptions = {}): Client {
     },
     set namespace(value: string) {
       core.namespace = value;
-      touched.announce(value);
+      changed({ kind: 'namespace', namespace: value });
     },
     versionHeader: core.versionHeader,
 
@@ -464,11 +470,14 @@ export function createClient(options: ClientOptions = {}): Client {
     ready: core.ready,
 
     apply(change) {
-      // Drops from the whole store, not memory only: an answer this tab stored after the other
-      // tab cleaned the shared store would otherwise survive there.
       if (change.kind === 'scope') core.scopeStates.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
-      else void drop(core, change, 'remote');
+      else if (change.kind === 'namespace') {
+        // The tabs share the session (a cookie), which the other tab switched: what is in flight
+        // here may come back with the new user's answer, so it is answered, never stored.
+        detach(core, core.namespace, Boolean);
+        core.namespace = change.namespace;
+      } else void drop(core, change, 'remote');
       touched.announce(change);
     },
   };

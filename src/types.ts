@@ -82,6 +82,21 @@ export interface Store {
   remove?(filter: EntryFilter): MaybePromise<string[]>;
   /** Called once by the client: where the store reports what it does (evictions, fallbacks, quota). */
   attach?(report: (event: CacheEvent) => void): void;
+  /**
+   * Names the persistent storage the store writes to, the same in every tab whose store writes to
+   * the same storage (`idbStore`: its database, while IndexedDB is in use); `undefined` when nothing
+   * is persisted. A tab told of another tab's drop over the same storage does not redo the other
+   * tab's disk work (see {@link Store.forget}).
+   */
+  readonly shared?: string | undefined;
+  /**
+   * Removes what `filter` selects from memory, for a drop another tab made over the same `shared`
+   * storage: that tab removed it from disk, all but what this store wrote there since (an answer
+   * this tab stored before it was told). So from disk it removes only what it wrote at or after
+   * `since` (`Date.now()`), or is still writing; answers the keys it removed. Without `since`,
+   * it removes from disk as `remove` does.
+   */
+  forget?(filter: EntryFilter, since: number | undefined): MaybePromise<string[]>;
   /** Persisted scope states, so entries survive a reload without losing their version check. */
   loadScopes?(): MaybePromise<ScopeRecord[]>;
   saveScopes?(records: readonly ScopeRecord[]): MaybePromise<void>;
@@ -161,8 +176,25 @@ export interface UrlSelection {
   pattern?: string;
 }
 
-/** A change made in one tab that the others apply to their memory (see `client.apply`). */
-export type Change = { kind: 'scope'; record: ScopeRecord } | ({ kind: 'drop' } & UrlSelection) | { kind: 'clear'; namespace?: string };
+/**
+ * A change made in one tab that the others apply (see `client.apply`): a scope record, URLs
+ * dropped, a clear, or a switch of namespace (the user, whose session the tabs may share).
+ */
+export type Change =
+  | { kind: 'scope'; record: ScopeRecord }
+  | ({ kind: 'drop' } & UrlSelection & DropDone)
+  | { kind: 'clear'; namespace?: string }
+  | { kind: 'namespace'; namespace: string };
+
+/**
+ * On a drop: the persistent storage the changing tab removed the entries from (its store's
+ * `shared`) and when it started to (`Date.now()`, stamped by `nostale/sync`). A tab whose store
+ * has the same `shared` removes them from memory, and from disk only what it wrote there since.
+ */
+export interface DropDone {
+  store?: string | undefined;
+  at?: number;
+}
 
 /** Counters since the client was created (or `resetStats()`). */
 export interface CacheStats {
