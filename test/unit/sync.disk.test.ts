@@ -226,7 +226,10 @@ describe('tieredStore.forget', () => {
       delete: (keys) => void calls.push(`delete ${keys.join(' ')}`),
       keys: () => [],
       clear: () => undefined,
-      remove: () => (calls.push('remove'), []),
+      remove: () => {
+        calls.push('remove');
+        return [];
+      },
     };
     return { store, calls, settle: () => settle() };
   }
@@ -237,7 +240,7 @@ describe('tieredStore.forget', () => {
   it('removes from disk a write still in flight, whatever `since`', async () => {
     const disk = persistent();
     const tiered = tieredStore(disk.store);
-    tiered.set([one]);
+    void tiered.set([one]);
     expect(await tiered.forget!(filter, Date.now() + 60_000)).toEqual([one.key]);
     expect(disk.calls).toEqual(['set', `delete ${one.key}`]);
     expect(tiered.peek!(one.key)).toBeUndefined();
@@ -247,13 +250,13 @@ describe('tieredStore.forget', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const disk = persistent();
     const tiered = tieredStore(disk.store);
-    tiered.set([one]);
+    void tiered.set([one]);
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     disk.calls.length = 0;
     expect(await tiered.forget!(filter, 1_000_001)).toEqual([one.key]);
     expect(disk.calls).toEqual([]);
-    tiered.set([one]);
+    void tiered.set([one]);
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     disk.calls.length = 0;
@@ -265,11 +268,11 @@ describe('tieredStore.forget', () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const disk = persistent();
     const tiered = tieredStore(disk.store);
-    tiered.set([one]);
+    void tiered.set([one]);
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     vi.setSystemTime(1_000_000 + 61_000);
-    tiered.set([entry({ url: 'http://api.test/2' })]);
+    void tiered.set([entry({ url: 'http://api.test/2' })]);
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     disk.calls.length = 0;
