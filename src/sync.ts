@@ -208,10 +208,6 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
       current = change.namespace;
       switched = [Math.max(Date.now(), switched[0]), from];
       announce();
-    } else if (change.kind === 'drop') {
-      // When this tab started removing them from the store: what another tab over the same
-      // store wrote there since, it removes itself (`Store.forget`).
-      post({ protocol: PROTOCOL, from, change: { ...change, at: Date.now() } });
     } else post({ protocol: PROTOCOL, from, change });
   });
 

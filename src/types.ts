@@ -188,7 +188,7 @@ export type Change =
 
 /**
  * On a drop: the persistent storage the changing tab removed the entries from (its store's
- * `shared`) and when it started to (`Date.now()`, stamped by `nostale/sync`). A tab whose store
+ * `shared`) and when it started to (`Date.now()`); it is told once they are gone. A tab whose store
  * has the same `shared` removes them from memory, and from disk only what it wrote there since.
  */
 export interface DropDone {

@@ -55,24 +55,26 @@ function selects({ urls, prefix, pattern }: UrlSelection): (url: string) => bool
 }
 
 /**
- * Drops the selected URLs' entries, and detaches what is in flight for them. Another tab's drop
- * over the storage this tab's store shares is not done on disk again (`Store.forget`).
+ * Drops the selected URLs' entries, and detaches what is in flight for them; then tells the other
+ * tabs. Another tab's drop over the storage this tab's store shares is not done on disk again
+ * (`Store.forget`).
  */
 export async function drop(core: Core, selection: UrlSelection & DropDone, origin: 'local' | 'remote' | 'unsafe-request'): Promise<void> {
   const test = selects(selection);
   detach(core, selection.namespace, test);
   const { store } = core;
-  const { shared } = store;
-  // `nostale/sync` stamps when.
-  if (origin !== 'remote') core.changed({ kind: 'drop', ...selection, store: shared });
+  const at = Date.now();
   // Exact URLs (every unsafe request's case) go through the stores' URL index, not a scan.
   const exact = selection.prefix === undefined && selection.pattern === undefined && selection.urls !== undefined;
   const filter = exact
     ? { namespace: selection.namespace, urls: selection.urls }
     : { namespace: selection.namespace, where: (e: CacheEntry) => test(e.url) };
   // Only another tab's drop names a store.
-  let keys = await (selection.store && selection.store === shared ? store.forget?.(filter, selection.at) : store.remove?.(filter));
+  let keys = await (selection.store && selection.store === store.shared ? store.forget?.(filter, selection.at) : store.remove?.(filter));
   if (!keys) await store.delete((keys = await store.keys(filter)));
+  // Told once it is done: another tab over the same disk reads it gone there. The store is named
+  // as it is now, in case its disk was lost meanwhile; `at` is when this tab began.
+  if (origin !== 'remote') core.changed({ kind: 'drop', ...selection, store: store.shared, at });
   core.tally(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
 }
 

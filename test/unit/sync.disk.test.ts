@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type IdbStore, idbStore, tieredStore } from '../../src/idb.js';
 import { type CacheEvent, MemoryStore, type Store } from '../../src/index.js';
 import { type ChannelLike, syncTabs } from '../../src/sync.js';
-import { API, makeClient, useServer } from './support/harness.js';
+import { API, gate, makeClient, useServer } from './support/harness.js';
 import { entry, rawRecords, sleep, uniqueName } from './support/idb.js';
 
 const server = useServer();
@@ -35,20 +35,25 @@ afterEach(() => {
 
 const WRITES = new Set(['set', 'delete', 'remove', 'clear']);
 
-/** The persistent tier, with every write call it gets recorded (method and first argument). */
+/**
+ * The persistent tier, with every write call it gets recorded (method and first argument); its
+ * `remove` waits for `hold` when one is set.
+ */
 function counting(store: IdbStore) {
   const writes: [string, unknown][] = [];
+  const control: { hold?: Promise<void> } = {};
   const proxy = new Proxy(store, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      return async (...args: unknown[]) => {
         if (WRITES.has(String(prop))) writes.push([String(prop), args[0]]);
+        if (prop === 'remove' && control.hold) await control.hold;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
-  return { proxy, writes };
+  return { proxy, writes, control };
 }
 
 /** One tab over the database `db` (or a plain memory store), synced on `channel`. */
@@ -59,7 +64,7 @@ function tab(db: string | undefined, channel: ChannelLike | string) {
   const made = makeClient({ store });
   const stop = syncTabs(made.client, typeof channel === 'string' ? { name: channel } : { channel });
   cleanups.push(stop, () => idb?.close());
-  return { ...made, idb, writes: persistent?.writes ?? [], flush: () => idb?.flush() };
+  return { ...made, idb, writes: persistent?.writes ?? [], control: persistent?.control ?? {}, flush: () => idb?.flush() };
 }
 
 let channels = 0;
@@ -165,6 +170,31 @@ describe('a drop from another tab over the same IndexedDB', () => {
     expect(b.writes.map(([method]) => method)).toEqual(['delete']);
     expect(await onDisk(db, note('1'))).toEqual([]);
     expect(b.client.peek('/notes/1')).toBeUndefined();
+  });
+
+  it('is told once the sender removed the records from disk, so it never reads them back from there', async () => {
+    const api = backend();
+    const db = uniqueName('drop');
+    const channel = channelName();
+    const a = tab(db, channel);
+    const b = tab(db, channel);
+    await a.client.get('/notes/1');
+    await a.flush();
+    await b.client.get('/notes/1');
+    await sleep(5);
+    // A's disk delete takes its time (a batch ahead of it, a slow disk).
+    const slowDisk = gate();
+    a.control.hold = slowDisk.opened;
+    api.data = 'b';
+    const dropped = a.client.invalidate({ url: '/notes/1' });
+    await sleep(20);
+    // Not told yet: B may still answer from its memory (the delivery window), never from a disk
+    // the delete has not reached.
+    expect(await b.client.get('/notes/1')).toEqual({ id: '1', data: 'a' });
+    slowDisk.open();
+    await dropped;
+    await vi.waitFor(() => expect(b.events.some(isRemote)).toBe(true));
+    expect(await b.client.get('/notes/1')).toEqual({ id: '1', data: 'b' });
   });
 
   for (const [what, sender] of [
