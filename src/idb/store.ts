@@ -76,6 +76,12 @@ export interface IdbStore extends Store {
    * entries only.
    */
   clear(filter?: EntryFilter): Promise<void>;
+  /**
+   * `idb:` and the database name (after a token of the page for an injected factory) while reads
+   * and writes reach IndexedDB, `undefined` once memory-only: stores with the same name share the
+   * records (see `Store.shared`).
+   */
+  readonly shared: string | undefined;
   /** Where evictions and warnings go; events from before the call are delivered on it. */
   attach(report: (event: CacheEvent) => void): void;
   loadScopes(): Promise<ScopeRecord[]>;
