@@ -263,8 +263,8 @@ export interface Client {
   /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
   setVersion(scope: string, token: string): boolean;
   /**
-   * The current namespace (user). Switching never serves another namespace's entries, and is a
-   * change (`onChange`) other tabs follow with `nostale/sync`; setting the current one does nothing.
+   * The current namespace (user). Switching never serves another namespace's entries. Setting it
+   * is a change (`onChange`): with `nostale/sync` the other tabs follow a switch to another one.
    */
   namespace: string;
   /** The response header carrying scope versions, lowercased (the `versionHeader` option). */
@@ -284,8 +284,8 @@ export interface Client {
   subscribe(listener: CacheEventListener): () => void;
   /**
    * Listens to the changes this client makes to what is cached (scope versions, URL drops,
-   * clears, namespace switches), in the form `apply` takes: how `nostale/sync` tells other tabs. Changes applied
-   * through `apply` are not reported back.
+   * clears, namespace switches), in the form `apply` takes: how `nostale/sync` tells other tabs.
+   * Changes applied through `apply` are not reported back.
    */
   onChange(listener: (change: Change) => void): () => void;
   /** Resolves when the persistent tier's scope versions are loaded. */

@@ -84,7 +84,7 @@ interface Envelope {
   change?: Change;
   clock?: number;
   intent?: string;
-  /** Namespace switches: when the sender's namespace was switched (`Date.now()`), or its page began loading. */
+  /** Namespace switches: when the sender's namespace was switched (`Date.now()`), here or by the tab it followed. */
   at?: number;
   hello?: true;
 }

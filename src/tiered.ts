@@ -37,7 +37,7 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
   const prune = (now: number) => {
     for (const [key, write] of wrote) {
       if (write.at >= now - REMEMBER) break;
-      horizon = write.at;
+      horizon = Math.max(horizon, write.at);
       wrote.delete(key);
     }
   };
