@@ -91,20 +91,11 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       if (!persisted.length) return inMemory;
       return [...new Set([...inMemory, ...persisted])];
     },
-    remove,
+    remove: (filter) => remove(filter),
     get shared() {
       return persistent.shared;
     },
-    async forget(filter, since) {
-      if (since === undefined || since <= horizon) return remove(filter);
-      if (reading) removed.push((entry) => matches(entry, filter));
-      const inMemory = memory.keys(filter);
-      memory.delete(inMemory);
-      const mine: string[] = [];
-      for (const [key, write] of wrote) if (write.at >= since && matches(write.entry, filter)) mine.push(key);
-      if (mine.length) await guard(() => persistent.delete(mine), undefined);
-      return [...new Set([...inMemory, ...mine])];
-    },
+    forget: remove,
     async clear(filter) {
       if (reading) removed.push((entry) => matches(entry, filter));
       memory.clear(filter);
@@ -114,11 +105,20 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
     saveScopes: (records) => guard(() => persistent.saveScopes?.(records), undefined),
   };
 
-  async function remove(filter: EntryFilter): Promise<string[]> {
+  /**
+   * `remove`, and `forget` with `since`: then, from disk, only what this store wrote there at or
+   * after it, unless it may have forgotten some of those writes.
+   */
+  async function remove(filter: EntryFilter, since?: number): Promise<string[]> {
     if (reading) removed.push((entry) => matches(entry, filter));
     const inMemory = memory.keys(filter);
     memory.delete(inMemory);
     const persisted = await guard(async () => {
+      if (since! > horizon) {
+        const mine = [...wrote].filter(([, write]) => write.at >= since! && matches(write.entry, filter)).map(([key]) => key);
+        if (mine.length) await persistent.delete(mine);
+        return mine;
+      }
       if (persistent.remove) return persistent.remove(filter);
       const keys = await persistent.keys(filter);
       await persistent.delete(keys);
