@@ -263,8 +263,9 @@ export interface Client {
   /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
   setVersion(scope: string, token: string): boolean;
   /**
-   * The current namespace (user). Switching never serves another namespace's entries. Setting it
-   * is a change (`onChange`): with `nostale/sync` the other tabs follow a switch to another one.
+   * The current namespace (user). Switching never serves another namespace's entries, and answers
+   * in flight for the namespace left are not stored (they may carry the new user's session).
+   * Setting it is a change (`onChange`), which the other tabs follow with `nostale/sync`.
    */
   namespace: string;
   /** The response header carrying scope versions, lowercased (the `versionHeader` option). */
@@ -292,9 +293,8 @@ export interface Client {
   readonly ready: Promise<void>;
   /**
    * Applies a change made elsewhere (another tab) to this client, without reporting it back as a
-   * local change. `nostale/sync` calls it; apps rarely need to. A namespace switch also keeps the
-   * answers of requests in flight for the namespace it leaves from being stored (they may carry
-   * the new user's session).
+   * local change. `nostale/sync` calls it; apps rarely need to. A namespace switch is applied as
+   * setting `namespace` is.
    */
   apply(change: Change): void;
 }
@@ -441,8 +441,9 @@ export function createClient(options: ClientOptions = {}): Client {
       return core.namespace;
     },
     set namespace(value: string) {
-      core.namespace = value;
-      changed({ kind: 'namespace', namespace: value });
+      const change: Change = { kind: 'namespace', namespace: value };
+      client.apply(change);
+      changes.announce(change);
     },
     versionHeader: core.versionHeader,
 
@@ -473,9 +474,10 @@ export function createClient(options: ClientOptions = {}): Client {
       if (change.kind === 'scope') core.scopeStates.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
       else if (change.kind === 'namespace') {
-        // The tabs share the session (a cookie), which the other tab switched: what is in flight
-        // here may come back with the new user's answer, so it is answered, never stored.
-        detach(core, core.namespace, Boolean);
+        // A switch to another namespace, here or in another tab: what is in flight for the one it
+        // leaves may come back with the new user's answer (the session changed first, a cookie
+        // the tabs share), so it is answered, never stored.
+        detach(core, core.namespace, () => change.namespace !== core.namespace);
         core.namespace = change.namespace;
       } else void drop(core, change, 'remote');
       touched.announce(change);

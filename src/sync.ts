@@ -179,8 +179,6 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
   let switched: Stamp = [globalThis.performance?.timeOrigin ?? 0, ''];
   /** Whether a switch stamped `stamp` is newer than what this tab knows; a tie with a page load is not. */
   const newer = (stamp: Stamp) => stamp[0] > switched[0] || (stamp[0] === switched[0] && switched[1] !== '' && stamp[1] > switched[1]);
-  /** The namespace last switched to here, or followed, or the client's when sync started. */
-  let current = client.namespace;
   const announce = () => post({ protocol: PROTOCOL, from, change: { kind: 'namespace', namespace: client.namespace }, at: switched[0] });
 
   const post = (envelope: Envelope) => {
@@ -203,9 +201,9 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
       held.set(keyOf(record), { token: record.token, stamp, madeAt: ++tick });
       post({ protocol: PROTOCOL, from, change, clock, ...(intent && { intent }) });
     } else if (change.kind === 'namespace') {
-      // Setting the namespace a tab has is no switch.
-      if (!follow || change.namespace === current) return;
-      current = change.namespace;
+      // Also when it sets the namespace it has: the app says whose session it is as of now (after
+      // a logout in a tab already logged out, the others must not follow an older login).
+      if (!follow) return;
       switched = [Math.max(Date.now(), switched[0]), from];
       announce();
     } else post({ protocol: PROTOCOL, from, change });
@@ -227,7 +225,6 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
       const previous = client.namespace;
       // A switch to the namespace this tab has already changes nothing.
       if (change.namespace === previous) return;
-      current = change.namespace;
       client.apply(change);
       options.onNamespace?.(change.namespace, previous);
       return;

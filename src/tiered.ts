@@ -3,8 +3,8 @@ import { MemoryStore, type MemoryStoreOptions } from './memoryStore.js';
 import type { CacheEntry, CacheEvent, EntryFilter, MaybePromise, ScopeRecord, Store } from './types.js';
 
 /**
- * How long (ms) the store remembers its own persistent writes for `forget`: longer than any
- * cross-tab message takes to arrive. A later `forget` from before it removes from disk as `remove`.
+ * How long (ms) the store remembers its own persistent writes for `remove` with `since`: longer
+ * than any cross-tab message takes to arrive. A `since` from before it removes from disk in full.
  */
 const REMEMBER = 60_000;
 
@@ -29,10 +29,10 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
   let reading = 0;
   /**
    * What this store wrote to the persistent tier lately, oldest first, with when the write settled
-   * (`Infinity` until then): what `forget` must still remove from disk. Bodies are left out.
+   * (`Infinity` until then): what `remove` with `since` must still remove from disk. Bodies are left out.
    */
   const wrote = new Map<string, { entry: CacheEntry; at: number }>();
-  /** Writes that settled before this were forgotten: a `forget` from before it removes from disk. */
+  /** Writes that settled before this were forgotten: a `remove` with an earlier `since` removes from disk in full. */
   let horizon = Number.NEGATIVE_INFINITY;
   const prune = (now: number) => {
     for (const [key, write] of wrote) {
@@ -91,11 +91,10 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       if (!persisted.length) return inMemory;
       return [...new Set([...inMemory, ...persisted])];
     },
-    remove: (filter) => remove(filter),
+    remove,
     get shared() {
       return persistent.shared;
     },
-    forget: remove,
     async clear(filter) {
       if (reading) removed.push((entry) => matches(entry, filter));
       memory.clear(filter);
@@ -106,8 +105,8 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
   };
 
   /**
-   * `remove`, and `forget` with `since`: then, from disk, only what this store wrote there at or
-   * after it, unless it may have forgotten some of those writes.
+   * With `since` (another tab's drop over the same disk), from disk only what this store wrote
+   * there at or after it, unless it may have forgotten some of those writes.
    */
   async function remove(filter: EntryFilter, since?: number): Promise<string[]> {
     if (reading) removed.push((entry) => matches(entry, filter));

@@ -78,25 +78,24 @@ export interface Store {
   keys(filter?: EntryFilter): MaybePromise<string[]>;
   /** Removes every entry matching the filter (all when omitted). */
   clear(filter?: EntryFilter): MaybePromise<void>;
-  /** Optional: `keys` then `delete` of them in one step (one IndexedDB transaction), answering the keys. */
-  remove?(filter: EntryFilter): MaybePromise<string[]>;
+  /**
+   * Optional: `keys` then `delete` of them in one step (one IndexedDB transaction), answering the
+   * keys. With `since`, for a drop another tab made over the same `shared` storage: that tab
+   * removed them from disk already, all but what this store wrote there since (an answer this tab
+   * stored before it was told). So a store with a memory tier removes them from memory, and from
+   * disk only what it wrote there at or after `since` (`Date.now()`) or is still writing; a store
+   * without one may ignore `since`.
+   */
+  remove?(filter: EntryFilter, since?: number): MaybePromise<string[]>;
   /** Called once by the client: where the store reports what it does (evictions, fallbacks, quota). */
   attach?(report: (event: CacheEvent) => void): void;
   /**
    * Names the persistent storage the store writes to, the same in every tab whose store writes to
    * the same storage (`idbStore`: its database, while IndexedDB is in use); `undefined` when nothing
    * is persisted. A tab told of another tab's drop over the same storage does not redo the other
-   * tab's disk work (see {@link Store.forget}).
+   * tab's disk work (see `remove`'s `since`).
    */
   readonly shared?: string | undefined;
-  /**
-   * Removes what `filter` selects from memory, for a drop another tab made over the same `shared`
-   * storage: that tab removed it from disk, all but what this store wrote there since (an answer
-   * this tab stored before it was told). So from disk it removes only what it wrote at or after
-   * `since` (`Date.now()`), or is still writing; answers the keys it removed. Without `since`,
-   * it removes from disk as `remove` does.
-   */
-  forget?(filter: EntryFilter, since: number | undefined): MaybePromise<string[]>;
   /** Persisted scope states, so entries survive a reload without losing their version check. */
   loadScopes?(): MaybePromise<ScopeRecord[]>;
   saveScopes?(records: readonly ScopeRecord[]): MaybePromise<void>;

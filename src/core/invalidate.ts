@@ -57,7 +57,7 @@ function selects({ urls, prefix, pattern }: UrlSelection): (url: string) => bool
 /**
  * Drops the selected URLs' entries, and detaches what is in flight for them; then tells the other
  * tabs. Another tab's drop over the storage this tab's store shares is not done on disk again
- * (`Store.forget`).
+ * (`Store.remove` with `since`).
  */
 export async function drop(core: Core, selection: UrlSelection & DropDone, origin: 'local' | 'remote' | 'unsafe-request'): Promise<void> {
   const test = selects(selection);
@@ -70,7 +70,7 @@ export async function drop(core: Core, selection: UrlSelection & DropDone, origi
     ? { namespace: selection.namespace, urls: selection.urls }
     : { namespace: selection.namespace, where: (e: CacheEntry) => test(e.url) };
   // Only another tab's drop names a store.
-  let keys = await (selection.store && selection.store === store.shared ? store.forget?.(filter, selection.at) : store.remove?.(filter));
+  let keys = await store.remove?.(filter, selection.store === store.shared ? selection.at : undefined);
   if (!keys) await store.delete((keys = await store.keys(filter)));
   // Told once it is done: another tab over the same disk reads it gone there. The store is named
   // as it is now, in case its disk was lost meanwhile; `at` is when this tab began.

@@ -241,7 +241,7 @@ describe('a drop from another tab over the same IndexedDB', () => {
   });
 });
 
-describe('tieredStore.forget', () => {
+describe('tieredStore.remove with since', () => {
   /** A persistent tier whose writes settle when the test says, recording its calls. */
   function persistent() {
     const calls: string[] = [];
@@ -271,7 +271,7 @@ describe('tieredStore.forget', () => {
     const disk = persistent();
     const tiered = tieredStore(disk.store);
     void tiered.set([one]);
-    expect(await tiered.forget!(filter, Date.now() + 60_000)).toEqual([one.key]);
+    expect(await tiered.remove!(filter, Date.now() + 60_000)).toEqual([one.key]);
     expect(disk.calls).toEqual(['set', `delete ${one.key}`]);
     expect(tiered.peek!(one.key)).toBeUndefined();
   });
@@ -284,13 +284,13 @@ describe('tieredStore.forget', () => {
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     disk.calls.length = 0;
-    expect(await tiered.forget!(filter, 1_000_001)).toEqual([one.key]);
+    expect(await tiered.remove!(filter, 1_000_001)).toEqual([one.key]);
     expect(disk.calls).toEqual([]);
     void tiered.set([one]);
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     disk.calls.length = 0;
-    await tiered.forget!(filter, 1_000_000);
+    await tiered.remove!(filter, 1_000_000);
     expect(disk.calls).toEqual([`delete ${one.key}`]);
   });
 
@@ -306,11 +306,11 @@ describe('tieredStore.forget', () => {
     disk.settle();
     await vi.advanceTimersByTimeAsync(0);
     disk.calls.length = 0;
-    await tiered.forget!(filter, 1_000_000);
+    await tiered.remove!(filter, 1_000_000);
     expect(disk.calls).toEqual(['remove']);
     disk.calls.length = 0;
     // A recent drop is still memory only.
-    await tiered.forget!(filter, 1_000_000 + 61_000 + 1);
+    await tiered.remove!(filter, 1_000_000 + 61_000 + 1);
     expect(disk.calls).toEqual([]);
   });
 });
