@@ -110,7 +110,8 @@ const MAX_SEEN = 5000;
 /**
  * Keeps `client` coherent with the clients of other tabs of the same origin: a scope version this
  * tab learns or bumps, URLs it invalidates and caches it clears are applied to their memory, and
- * theirs to this one's. Returns the function that stops syncing.
+ * theirs to this one's; so are namespace switches (`followNamespace`). Returns the function that
+ * stops syncing.
  *
  * Changes applied from another tab are reported with `origin: 'remote'` and never forwarded, so
  * nothing echoes. Malformed or foreign messages are ignored.
