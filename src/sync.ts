@@ -205,7 +205,8 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
       // Also when it sets the namespace it has: the app says whose session it is as of now (after
       // a logout in a tab already logged out, the others must not follow an older login).
       if (!follow) return;
-      switched = [Math.max(Date.now(), switched[0]), from];
+      // Later than anything this tab knows, even within one millisecond.
+      switched = [Math.max(Date.now(), switched[0] + 0.001), from];
       announce();
     } else post({ protocol: PROTOCOL, from, change });
   });
