@@ -4,6 +4,7 @@ import { type CacheEventListener, emitter } from './core/emitter.js';
 import { NostaleError, networkError } from './core/errors.js';
 import type { RetryOptions } from './core/retry.js';
 import { retrying } from './core/retry.js';
+import { detach } from './core/context.js';
 import { afterUnsafe, clear, drop, type InvalidateTarget, invalidate } from './core/invalidate.js';
 import type { ReadResult } from './core/fetchObserver.js';
 import { peek, readResult } from './core/peek.js';
@@ -272,7 +273,11 @@ export interface Client {
   ): Promise<boolean>;
   /** Tells the client a scope's version (e.g. from a mutation's answer). False when it was not newer. */
   setVersion(scope: string, token: string): boolean;
-  /** The current namespace (user). Switching never serves another namespace's entries. */
+  /**
+   * The current namespace (user). Switching never serves another namespace's entries, and answers
+   * in flight for the namespace left are not stored (they may carry the new user's session).
+   * Setting it is a change (`onChange`), which the other tabs follow with `nostale/sync`.
+   */
   namespace: string;
   /** The response header carrying scope versions, lowercased (the `versionHeader` option). */
   readonly versionHeader: string;
@@ -291,15 +296,16 @@ export interface Client {
   subscribe(listener: CacheEventListener): () => void;
   /**
    * Listens to the changes this client makes to what is cached (scope versions, URL drops,
-   * clears), in the form `apply` takes: how `nostale/sync` tells other tabs. Changes applied
-   * through `apply` are not reported back.
+   * clears, namespace switches), in the form `apply` takes: how `nostale/sync` tells other tabs.
+   * Changes applied through `apply` are not reported back.
    */
   onChange(listener: (change: Change) => void): () => void;
   /** Resolves when the persistent tier's scope versions are loaded. */
   readonly ready: Promise<void>;
   /**
    * Applies a change made elsewhere (another tab) to this client, without reporting it back as a
-   * local change. `nostale/sync` calls it; apps rarely need to.
+   * local change. `nostale/sync` calls it; apps rarely need to. A namespace switch is applied as
+   * setting `namespace` is.
    */
   apply(change: Change): void;
 }
@@ -446,8 +452,9 @@ export function createClient(options: ClientOptions = {}): Client {
       return core.namespace;
     },
     set namespace(value: string) {
-      core.namespace = value;
-      touched.announce(value);
+      const change: Change = { kind: 'namespace', namespace: value };
+      client.apply(change);
+      changes.announce(change);
     },
     versionHeader: core.versionHeader,
 
@@ -475,11 +482,15 @@ export function createClient(options: ClientOptions = {}): Client {
     ready: core.ready,
 
     apply(change) {
-      // Drops from the whole store, not memory only: an answer this tab stored after the other
-      // tab cleaned the shared store would otherwise survive there.
       if (change.kind === 'scope') core.scopeStates.restore(change.record, 'remote');
       else if (change.kind === 'clear') void clear(core, change.namespace, 'remote');
-      else void drop(core, change, 'remote');
+      else if (change.kind === 'namespace') {
+        // A switch to another namespace, here or in another tab: what is in flight for the one it
+        // leaves may come back with the new user's answer (the session changed first, a cookie
+        // the tabs share), so it is answered, never stored.
+        detach(core, core.namespace, () => change.namespace !== core.namespace);
+        core.namespace = change.namespace;
+      } else void drop(core, change, 'remote');
       touched.announce(change);
     },
   };

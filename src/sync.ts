@@ -40,6 +40,34 @@ export interface SyncOptions {
    * tabs' changes only through its own revalidation.
    */
   onWarning?: (warning: SyncWarning) => void;
+  /**
+   * Whether this tab follows the namespace switches of the other tabs, and tells them its own.
+   * Sessions are usually cookies, which every tab of the origin shares: once one tab logs in as
+   * another user and switches its client's namespace, the requests of a tab still on the old
+   * namespace go out with the new user's cookie, and their answers would be filed under the old
+   * user. So by default a tab switches when another does (answers in flight for the old namespace
+   * are then not stored), and a tab that starts asks the others whether a switch happened since
+   * its page began loading. Set `false` where each tab has its own session (a token kept per tab,
+   * sent as a header): the tab then neither follows nor announces switches.
+   *
+   * @default true
+   * @example
+   * ```ts
+   * syncTabs(client, { followNamespace: false }); // per-tab sessions
+   * ```
+   */
+  followNamespace?: boolean;
+  /**
+   * Called after this tab followed another tab's namespace switch, with the new namespace and the
+   * one it left: the page still shows the old user, whose data it must no longer show.
+   *
+   * @default none
+   * @example
+   * ```ts
+   * syncTabs(client, { onNamespace: () => location.reload() });
+   * ```
+   */
+  onNamespace?: (namespace: string, previous: string) => void;
 }
 
 /**
@@ -52,9 +80,13 @@ export interface SyncOptions {
 interface Envelope {
   protocol: typeof PROTOCOL;
   from: string;
-  change: Change;
+  /** Absent in a `hello`: a tab that starts asks the others for their namespace switches. */
+  change?: Change;
   clock?: number;
   intent?: string;
+  /** Namespace switches: when the sender's namespace was switched (`Date.now()`), here or by the tab it followed. */
+  at?: number;
+  hello?: true;
 }
 
 const PROTOCOL = 'nostale-sync/1';
@@ -78,7 +110,8 @@ const MAX_SEEN = 5000;
 /**
  * Keeps `client` coherent with the clients of other tabs of the same origin: a scope version this
  * tab learns or bumps, URLs it invalidates and caches it clears are applied to their memory, and
- * theirs to this one's. Returns the function that stops syncing.
+ * theirs to this one's; so are namespace switches (`followNamespace`). Returns the function that
+ * stops syncing.
  *
  * Changes applied from another tab are reported with `origin: 'remote'` and never forwarded, so
  * nothing echoes. Malformed or foreign messages are ignored.
@@ -139,6 +172,16 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
     return tick;
   };
 
+  const follow = options.followNamespace !== false;
+  /**
+   * When this tab's namespace was set, and by whom: its page began loading (the page learned its
+   * user then at the earliest), a local switch, or one it followed. The latest switch wins.
+   */
+  let switched: Stamp = [globalThis.performance?.timeOrigin ?? 0, ''];
+  /** Whether a switch stamped `stamp` is newer than what this tab knows; a tie with a page load is not. */
+  const newer = (stamp: Stamp) => stamp[0] > switched[0] || (stamp[0] === switched[0] && switched[1] !== '' && stamp[1] > switched[1]);
+  const announce = () => post({ protocol: PROTOCOL, from, change: { kind: 'namespace', namespace: client.namespace }, at: switched[0] });
+
   const post = (envelope: Envelope) => {
     try {
       port.postMessage(envelope);
@@ -158,6 +201,13 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
       if (record.local) see(record, intent ?? `${clock}:${from}`);
       held.set(keyOf(record), { token: record.token, stamp, madeAt: ++tick });
       post({ protocol: PROTOCOL, from, change, clock, ...(intent && { intent }) });
+    } else if (change.kind === 'namespace') {
+      // Also when it sets the namespace it has: the app says whose session it is as of now (after
+      // a logout in a tab already logged out, the others must not follow an older login).
+      if (!follow) return;
+      // Later than anything this tab knows, even within one millisecond.
+      switched = [Math.max(Date.now(), switched[0] + 0.001), from];
+      announce();
     } else post({ protocol: PROTOCOL, from, change });
   });
 
@@ -165,6 +215,22 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
     const message = read(data, from);
     if (!message) return;
     const { change } = message;
+    if (!change) {
+      // Only a switch is news; what a page learned as it loaded may be older than the cookie.
+      if (follow && switched[1]) announce();
+      return;
+    }
+    if (change.kind === 'namespace') {
+      const stamp: Stamp = [message.clock, message.sender];
+      if (!follow || !newer(stamp)) return;
+      switched = stamp;
+      const previous = client.namespace;
+      // A switch to the namespace this tab has already changes nothing.
+      if (change.namespace === previous) return;
+      client.apply(change);
+      options.onNamespace?.(change.namespace, previous);
+      return;
+    }
     if (change.kind === 'scope') {
       const { record } = change;
       const stamp: Stamp = [message.clock, message.sender];
@@ -191,6 +257,8 @@ export function syncTabs(client: Client, options: SyncOptions = {}): () => void 
     client.apply(change);
   };
   port.addEventListener('message', onMessage);
+  // A switch made while this page loaded, before it listened, reaches it through the answers.
+  if (follow) post({ protocol: PROTOCOL, from, hello: true });
   // `nostale/revalidate` elects one polling tab among the tabs synced under this name.
   const tabs = { name: options.name ?? 'nostale', channel: port };
   synced.set(client, tabs);
@@ -220,11 +288,15 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 const isOptionalString = (value: unknown): value is string | undefined => value === undefined || isString(value);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
-/** A change from another client; `clock` and `intent` concern scope changes only. */
+/**
+ * A change from another client, or a `hello` (no change); `clock` is a scope change's Lamport
+ * clock, or when a namespace was switched; `intent` concerns scope changes only.
+ */
 interface Message {
   sender: string;
-  change: Change;
+  change?: Change;
   clock: number;
   intent?: string;
 }
@@ -236,8 +308,10 @@ interface Message {
 function read(data: unknown, self: string): Message | undefined {
   if (!isObject(data) || data.protocol !== PROTOCOL || !isString(data.from) || data.from === self) return undefined;
   const sender = data.from;
+  if (data.hello === true && data.change === undefined) return { sender, clock: 0 };
   const change = parse(data.change);
   if (!change) return undefined;
+  if (change.kind === 'namespace') return isTime(data.at) ? { sender, change, clock: data.at } : undefined;
   if (change.kind !== 'scope') return { sender, change, clock: 0 };
   const { clock, intent } = data;
   if (typeof clock !== 'number' || !Number.isSafeInteger(clock) || clock < 0 || !isOptionalString(intent)) return undefined;
@@ -256,7 +330,7 @@ function parse(change: unknown): Change | undefined {
       return { kind: 'scope', record };
     }
     case 'drop': {
-      const { namespace, urls, prefix, pattern } = change;
+      const { namespace, urls, prefix, pattern, store, at } = change;
       if (!isString(namespace) || !isOptionalString(prefix) || !isOptionalString(pattern)) return undefined;
       if (urls !== undefined && !isStrings(urls)) return undefined;
       if (urls === undefined && prefix === undefined && pattern === undefined) return undefined;
@@ -264,8 +338,12 @@ function parse(change: unknown): Change | undefined {
       if (urls !== undefined) drop.urls = [...urls];
       if (prefix !== undefined) drop.prefix = prefix;
       if (pattern !== undefined) drop.pattern = pattern;
+      // Where the sender removed them from disk, and since when: both, or the drop is redone on disk.
+      if (isString(store) && isTime(at)) Object.assign(drop, { store, at });
       return drop;
     }
+    case 'namespace':
+      return isString(change.namespace) ? { kind: 'namespace', namespace: change.namespace } : undefined;
     case 'clear':
       if (!isOptionalString(change.namespace)) return undefined;
       return change.namespace === undefined ? { kind: 'clear' } : { kind: 'clear', namespace: change.namespace };

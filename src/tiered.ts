@@ -2,6 +2,12 @@ import { matches } from './filter.js';
 import { MemoryStore, type MemoryStoreOptions } from './memoryStore.js';
 import type { CacheEntry, CacheEvent, EntryFilter, MaybePromise, ScopeRecord, Store } from './types.js';
 
+/**
+ * How long (ms) the store remembers its own persistent writes for `remove` with `since`: longer
+ * than any cross-tab message takes to arrive. A `since` from before it removes from disk in full.
+ */
+const REMEMBER = 60_000;
+
 export interface TieredStoreOptions extends MemoryStoreOptions {
   /** Build id: a persisted entry of another build is never served. */
   build?: string;
@@ -21,6 +27,20 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
    */
   const removed: ((entry: CacheEntry) => boolean)[] = [];
   let reading = 0;
+  /**
+   * What this store wrote to the persistent tier lately, oldest first, with when the write settled
+   * (`Infinity` until then): what `remove` with `since` must still remove from disk. Bodies are left out.
+   */
+  const wrote = new Map<string, { entry: CacheEntry; at: number }>();
+  /** Writes that settled before this were forgotten: a `remove` with an earlier `since` removes from disk in full. */
+  let horizon = Number.NEGATIVE_INFINITY;
+  const prune = (now: number) => {
+    for (const [key, write] of wrote) {
+      if (write.at >= now - REMEMBER) break;
+      horizon = Math.max(horizon, write.at);
+      wrote.delete(key);
+    }
+  };
   const guard = async <T>(work: () => MaybePromise<T>, fallback: T): Promise<T> => {
     try {
       return await work();
@@ -45,7 +65,18 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
     set(entries) {
       memory.set(entries);
       const lasting = entries.filter((entry) => !entry.memoryOnly);
-      if (lasting.length) void guard(() => persistent.set(lasting), undefined);
+      if (!lasting.length) return;
+      const writes = lasting.map((entry) => {
+        const write = { entry: { ...entry, body: '', data: undefined }, at: Number.POSITIVE_INFINITY };
+        wrote.delete(entry.key);
+        wrote.set(entry.key, write);
+        return write;
+      });
+      void guard(() => persistent.set(lasting), undefined).then(() => {
+        const now = Date.now();
+        for (const write of writes) write.at = now;
+        prune(now);
+      });
     },
     async delete(keys) {
       if (reading) {
@@ -61,17 +92,9 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
       if (!persisted.length) return inMemory;
       return [...new Set([...inMemory, ...persisted])];
     },
-    async remove(filter) {
-      if (reading) removed.push((entry) => matches(entry, filter));
-      const inMemory = memory.keys(filter);
-      memory.delete(inMemory);
-      const persisted = await guard(async () => {
-        if (persistent.remove) return persistent.remove(filter);
-        const keys = await persistent.keys(filter);
-        await persistent.delete(keys);
-        return keys;
-      }, []);
-      return persisted.length ? [...new Set([...inMemory, ...persisted])] : inMemory;
+    remove,
+    get shared() {
+      return persistent.shared;
     },
     async clear(filter) {
       if (reading) removed.push((entry) => matches(entry, filter));
@@ -81,6 +104,28 @@ export function tieredStore(persistent: Store, options: TieredStoreOptions = {})
     loadScopes: () => guard(() => persistent.loadScopes?.() ?? [], [] as ScopeRecord[]),
     saveScopes: (records) => guard(() => persistent.saveScopes?.(records), undefined),
   };
+
+  /**
+   * With `since` (another tab's drop over the same disk), from disk only what this store wrote
+   * there at or after it, unless it may have forgotten some of those writes.
+   */
+  async function remove(filter: EntryFilter, since?: number): Promise<string[]> {
+    if (reading) removed.push((entry) => matches(entry, filter));
+    const inMemory = memory.keys(filter);
+    memory.delete(inMemory);
+    const persisted = await guard(async () => {
+      if (since! > horizon) {
+        const mine = [...wrote].filter(([, write]) => write.at >= since! && matches(write.entry, filter)).map(([key]) => key);
+        if (mine.length) await persistent.delete(mine);
+        return mine;
+      }
+      if (persistent.remove) return persistent.remove(filter);
+      const keys = await persistent.keys(filter);
+      await persistent.delete(keys);
+      return keys;
+    }, []);
+    return persisted.length ? [...new Set([...inMemory, ...persisted])] : inMemory;
+  }
 
   async function promote(key: string): Promise<CacheEntry | undefined> {
     const from = removed.length;

@@ -84,10 +84,24 @@ export interface Store {
   keys(filter?: EntryFilter): MaybePromise<string[]>;
   /** Removes every entry matching the filter (all when omitted). */
   clear(filter?: EntryFilter): MaybePromise<void>;
-  /** Optional: `keys` then `delete` of them in one step (one IndexedDB transaction), answering the keys. */
-  remove?(filter: EntryFilter): MaybePromise<string[]>;
+  /**
+   * Optional: `keys` then `delete` of them in one step (one IndexedDB transaction), answering the
+   * keys. With `since`, for a drop another tab made over the same `shared` storage: that tab
+   * removed them from disk already, all but what this store wrote there since (an answer this tab
+   * stored before it was told). So a store with a memory tier removes them from memory, and from
+   * disk only what it wrote there at or after `since` (`Date.now()`) or is still writing; a store
+   * without one may ignore `since`.
+   */
+  remove?(filter: EntryFilter, since?: number): MaybePromise<string[]>;
   /** Called once by the client: where the store reports what it does (evictions, fallbacks, quota). */
   attach?(report: (event: CacheEvent) => void): void;
+  /**
+   * Names the persistent storage the store writes to, the same in every tab whose store writes to
+   * the same storage (`idbStore`: its database, while IndexedDB is in use); `undefined` when nothing
+   * is persisted. A tab told of another tab's drop over the same storage does not redo the other
+   * tab's disk work (see `remove`'s `since`).
+   */
+  readonly shared?: string | undefined;
   /** Persisted scope states, so entries survive a reload without losing their version check. */
   loadScopes?(): MaybePromise<ScopeRecord[]>;
   saveScopes?(records: readonly ScopeRecord[]): MaybePromise<void>;
@@ -167,8 +181,25 @@ export interface UrlSelection {
   pattern?: string;
 }
 
-/** A change made in one tab that the others apply to their memory (see `client.apply`). */
-export type Change = { kind: 'scope'; record: ScopeRecord } | ({ kind: 'drop' } & UrlSelection) | { kind: 'clear'; namespace?: string };
+/**
+ * A change made in one tab that the others apply (see `client.apply`): a scope record, URLs
+ * dropped, a clear, or a switch of namespace (the user, whose session the tabs may share).
+ */
+export type Change =
+  | { kind: 'scope'; record: ScopeRecord }
+  | ({ kind: 'drop' } & UrlSelection & DropDone)
+  | { kind: 'clear'; namespace?: string }
+  | { kind: 'namespace'; namespace: string };
+
+/**
+ * On a drop: the persistent storage the changing tab removed the entries from (its store's
+ * `shared`) and when it started to (`Date.now()`); it is told once they are gone. A tab whose store
+ * has the same `shared` removes them from memory, and from disk only what it wrote there since.
+ */
+export interface DropDone {
+  store?: string | undefined;
+  at?: number;
+}
 
 /** Counters since the client was created (or `resetStats()`). */
 export interface CacheStats {

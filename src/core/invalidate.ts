@@ -1,4 +1,4 @@
-import type { CacheEntry, UrlSelection } from '../types.js';
+import type { CacheEntry, DropDone, UrlSelection } from '../types.js';
 import { normalizeUrl } from './cacheKey.js';
 import { type Core, detach } from './context.js';
 import { globToRegExp } from './patterns.js';
@@ -54,19 +54,27 @@ function selects({ urls, prefix, pattern }: UrlSelection): (url: string) => bool
   return (url) => !!(urls?.includes(url) || (prefix !== undefined && url.startsWith(prefix)) || re?.test(url));
 }
 
-/** Drops the selected URLs' entries, and detaches what is in flight for them. */
-export async function drop(core: Core, selection: UrlSelection, origin: 'local' | 'remote' | 'unsafe-request'): Promise<void> {
+/**
+ * Drops the selected URLs' entries, and detaches what is in flight for them; then tells the other
+ * tabs. Another tab's drop over the storage this tab's store shares is not done on disk again
+ * (`Store.remove` with `since`).
+ */
+export async function drop(core: Core, selection: UrlSelection & DropDone, origin: 'local' | 'remote' | 'unsafe-request'): Promise<void> {
   const test = selects(selection);
   detach(core, selection.namespace, test);
-  if (origin !== 'remote') core.changed({ kind: 'drop', ...selection });
+  const { store } = core;
+  const at = Date.now();
   // Exact URLs (every unsafe request's case) go through the stores' URL index, not a scan.
   const exact = selection.prefix === undefined && selection.pattern === undefined && selection.urls !== undefined;
-  const { store } = core;
   const filter = exact
     ? { namespace: selection.namespace, urls: selection.urls }
     : { namespace: selection.namespace, where: (e: CacheEntry) => test(e.url) };
-  let keys = await store.remove?.(filter);
+  // Only another tab's drop names a store.
+  let keys = await store.remove?.(filter, selection.store === store.shared ? selection.at : undefined);
   if (!keys) await store.delete((keys = await store.keys(filter)));
+  // Told once it is done: another tab over the same disk reads it gone there. The store is named
+  // as it is now, in case its disk was lost meanwhile; `at` is when this tab began.
+  if (origin !== 'remote') core.changed({ kind: 'drop', ...selection, store: store.shared, at });
   core.tally(keys.length ? 'invalidations' : undefined, () => ({ type: 'invalidate', ...selection, count: keys.length, origin }));
 }
 

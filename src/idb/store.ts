@@ -76,6 +76,12 @@ export interface IdbStore extends Store {
    * entries only.
    */
   clear(filter?: EntryFilter): Promise<void>;
+  /**
+   * `idb:` and the database name (after a token of the page for an injected factory) while reads
+   * and writes reach IndexedDB, `undefined` once memory-only: stores with the same name share the
+   * records (see `Store.shared`).
+   */
+  readonly shared: string | undefined;
   /** Where evictions and warnings go; events from before the call are delivered on it. */
   attach(report: (event: CacheEvent) => void): void;
   loadScopes(): Promise<ScopeRecord[]>;
@@ -104,6 +110,18 @@ export interface IdbStore extends Store {
 
 const ignore = () => undefined;
 
+/**
+ * Factories other than the page's own `indexedDB` (fake-indexeddb, a polyfill) by a token of
+ * this page: stores over one of them share it only within the page.
+ */
+const factories = new WeakMap<IDBFactory, string>();
+const factoryId = (factory: IDBFactory | undefined): string => {
+  if (!factory || factory === globalThis.indexedDB) return '';
+  let id = factories.get(factory);
+  if (id === undefined) factories.set(factory, (id = `${Math.random().toString(36).slice(2)}/`));
+  return id;
+};
+
 export class IdbStoreImpl implements IdbStore {
   readonly ready: Promise<void>;
   readonly name: string;
@@ -116,9 +134,11 @@ export class IdbStoreImpl implements IdbStore {
   private readonly pruner: Pruner;
   /** Reads in flight, which the prune lets go first. */
   private reading = 0;
+  private readonly database: string;
 
   constructor(options: IdbStoreOptions = {}) {
     this.name = options.name ?? 'nostale';
+    this.database = `idb:${factoryId(options.indexedDB ?? undefined)}${this.name}`;
     this.build = options.build;
     this.now = options.now ?? Date.now;
     const { reporter } = this;
@@ -173,6 +193,14 @@ export class IdbStoreImpl implements IdbStore {
     });
     // Opening starts now, so it overlaps the app's own startup instead of delaying its first read.
     this.ready = this.connection.get().then(ignore, ignore);
+  }
+
+  /**
+   * `idb:` and the database name (after a token of the page for an injected factory) while reads
+   * and writes reach IndexedDB; `undefined` once the store runs memory-only.
+   */
+  get shared(): string | undefined {
+    return this.readable ? this.database : undefined;
   }
 
   get status(): 'idb' | 'memory-only' {

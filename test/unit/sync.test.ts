@@ -34,15 +34,16 @@ function backend() {
   return state;
 }
 
-/** A BroadcastChannel that counts what it sends. */
+/** A BroadcastChannel that counts what it sends (changes: not the `hello` a tab posts as it starts). */
 class CountingChannel implements ChannelLike {
   readonly sent: unknown[] = [];
+  readonly hellos: unknown[] = [];
   private readonly inner: BroadcastChannel;
   constructor(name: string) {
     this.inner = new BroadcastChannel(name);
   }
   postMessage(message: unknown) {
-    this.sent.push(message);
+    ((message as { hello?: boolean }).hello ? this.hellos : this.sent).push(message);
     this.inner.postMessage(message);
   }
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void) {
