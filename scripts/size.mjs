@@ -38,9 +38,15 @@ const ENTRIES = [
   // nobody can abort, headers copied only to add a validator, one entry literal, Cache-Control
   // reuse) +79 B; `Store.remove` for one-transaction URL invalidation +24 B: 9529 B as merged.
   // Then `peek` through the store's hold (one lookup, not two) answering the same object while
-  // nothing changed +120 B (peek vs Map.get 0.21 -> 0.30, paired): 9649 B.
+  // nothing changed +120 B (peek vs Map.get 0.21 -> 0.30, paired): 9649 B. Then, per branch as
+  // merged: hits stamp their slot instead of reordering the map (CLOCK eviction) and a repeated
+  // hit follows the memoised URL's hold (`Store.hit`) +80 B (hits over all 10k / 100k keys 2.3-4x
+  // faster, paired); the memo's URL as a slice of its key +38 B (Chromium heap per entry 547 ->
+  // 513 B); the first cold read overlapping the scope load +11 B; tabs following namespace
+  // switches (a security fix: shared cookie sessions) and remote drops sparing the shared disk
+  // +61 B: 9836 B.
   // 6.5 KB stays the aim (issue 8).
-  { name: 'nostale', file: 'src/index.ts', budget: 9713, aim: 6656 },
+  { name: 'nostale', file: 'src/index.ts', budget: 9900, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
