@@ -7,6 +7,7 @@
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { isNostaleError, NamespaceMismatchError, type Route } from '../../src/index.js';
+import { withMutations } from '../../src/mutate.js';
 import { API, makeClient, useServer } from './support/harness.js';
 
 const server = useServer();
@@ -139,5 +140,24 @@ describe('X-Cache-Namespace: whose answer it is', () => {
     expect(error).toMatchObject({ name: 'NamespaceMismatchError', expected: 'alice', received: 'bob' });
     expect(client.peek('/api/users/alice/events', { cache: 'force-cache' })).toBeUndefined();
     expect(client.scopes().map((s) => [s.scope, s.token])).toEqual([['calendar:alice', '7']]);
+  });
+
+  it("nostale/mutate rolls back a mutation answered as bob (reason 'namespace'), learning none of its tokens", async () => {
+    feed({ value: 'alice' });
+    server.use(
+      http.delete(
+        `${API}/api/users/alice/events/1`,
+        () => new HttpResponse(null, { status: 204, headers: { 'X-Cache-Namespace': 'bob', 'X-Cache-Version': '9' } }),
+      ),
+    );
+    const { client } = makeClient({ namespace: 'alice', routes });
+    const mutations = withMutations(client);
+    await client.get('/api/users/alice/events');
+    const error = await rejection(
+      mutations.mutate({ scope: 'calendar:alice', request: { url: '/api/users/alice/events/1', method: 'DELETE' }, optimistic: () => [] }),
+    );
+    expect(error).toMatchObject({ name: 'MutationError', reason: 'namespace' });
+    expect((error as Error).cause).toBeInstanceOf(NamespaceMismatchError);
+    expect(client.scopes().find((s) => s.scope === 'calendar:alice')?.token).toBe('7');
   });
 });
