@@ -30,12 +30,19 @@ type HeadersOf = { headers: Record<string, string | string[] | undefined> };
 type Start = { url: string; close: () => Promise<void> };
 
 /** `GET/POST /api/users/:user/events` (a POST without a title is a 400), `GET …/version`, `GET …/stream`. */
-async function namespacedApp(adapter: AdapterName, versioning: Versioning, named = true): Promise<Start> {
+async function namespacedApp(adapter: AdapterName, versioning: Versioning, named = true, order: string[] = []): Promise<Start> {
   const never = { subscribe: () => () => undefined };
   const events: Record<string, { title: string }[]> = {};
-  const list = (user: string) => (events[user] ??= []);
+  const list = (user: string) => {
+    order.push('handler');
+    return (events[user] ??= []);
+  };
+  const nameOf = (cookie: string | string[] | null | undefined) => {
+    order.push('namespace');
+    return sessionUser(cookie);
+  };
   if (adapter === 'express') {
-    const options: AdapterOptions<HeadersOf> | undefined = named ? { namespace: (req) => sessionUser(req.headers.cookie) } : undefined;
+    const options: AdapterOptions<HeadersOf> | undefined = named ? { namespace: (req) => nameOf(req.headers.cookie) } : undefined;
     const nx = expressVersioning(versioning, options);
     const app = express();
     app.set('etag', false);
@@ -53,7 +60,7 @@ async function namespacedApp(adapter: AdapterName, versioning: Versioning, named
   }
   if (adapter === 'web') {
     const options: AdapterOptions<Request> | undefined = named
-      ? { namespace: async (request) => sessionUser(request.headers.get('cookie')) }
+      ? { namespace: async (request) => nameOf(request.headers.get('cookie')) }
       : undefined;
     const web = webVersioning(versioning, options);
     const feed = web.feed('calendar:{user}', (_request, params) => Response.json(list(params.user!)));
@@ -78,9 +85,7 @@ async function namespacedApp(adapter: AdapterName, versioning: Versioning, named
       }),
     );
   }
-  const options: AdapterOptions<HeadersOf> | undefined = named
-    ? { namespace: (request) => sessionUser(request.headers.cookie) }
-    : undefined;
+  const options: AdapterOptions<HeadersOf> | undefined = named ? { namespace: (request) => nameOf(request.headers.cookie) } : undefined;
   const nx = fastifyVersioning(versioning, options);
   const app = Fastify();
   const userOf = (request: { params: unknown }) => (request.params as { user: string }).user;
@@ -123,8 +128,9 @@ const exposed = (response: Response) => (response.headers.get('access-control-ex
 describe.each(ADAPTERS)('the %s adapter names whose answer it is', (adapter) => {
   let app: Start;
   let unnamed: Start;
+  const order: string[] = [];
   beforeAll(async () => {
-    app = await namespacedApp(adapter, createVersioning({ store: memoryVersionStore(), build: 'b' }));
+    app = await namespacedApp(adapter, createVersioning({ store: memoryVersionStore(), build: 'b' }), true, order);
     unnamed = await namespacedApp(adapter, createVersioning({ store: memoryVersionStore(), build: 'b' }), false);
   });
   afterAll(async () => {
@@ -166,6 +172,13 @@ describe.each(ADAPTERS)('the %s adapter names whose answer it is', (adapter) => 
     expect(decodeURIComponent(sent)).toBe(odd);
     const anonymous = await fetch(`${app.url}/api/users/alice/events`, as('session='));
     expect(anonymous.headers.get('x-cache-namespace')).toBe('');
+  });
+
+  it('asked once per request, before the handler runs (a login answers as the session it came with)', async () => {
+    order.length = 0;
+    await fetch(`${app.url}/api/users/alice/events`, as('session=alice'));
+    await fetch(`${app.url}/api/users/alice/events`, as('session=alice', post({ title: 'b' })));
+    expect(order).toEqual(['namespace', 'handler', 'namespace', 'handler']);
   });
 
   it('nothing when the function names no one, or without the option', async () => {
