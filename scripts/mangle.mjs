@@ -93,6 +93,7 @@ export const MANGLED = [
   'pump',
   'caps',
   'busy',
+  'ownerHeader',
 ];
 
 /**

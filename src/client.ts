@@ -161,6 +161,20 @@ export interface ClientOptions {
    */
   versionsHeader?: string;
   /**
+   * Response header naming the namespace (user) an answer belongs to, percent-encoded, as
+   * `nostale/server` and django-nostale send it once told who the request's user is. An answer
+   * naming another namespace than the one its request was sent in (the session the tabs share
+   * changed first) is never stored, no version in it is learned, and the read (or the write, after
+   * its URLs are dropped) rejects with `NamespaceMismatchError`. Answers without it are unchanged.
+   *
+   * @default 'X-Cache-Namespace'
+   * @example
+   * ```ts
+   * createClient({ namespace: session.userId, namespaceHeader: 'X-User' });
+   * ```
+   */
+  namespaceHeader?: string;
+  /**
    * Whether cookies go with every request the client sends: reads, `fetch`, `prefetch` and version
    * checks. A request's own `credentials` overrides it; a `Request` object passed to `fetch`
    * keeps its own.
@@ -333,6 +347,7 @@ export function createClient(options: ClientOptions = {}): Client {
     build: options.build,
     versionHeader: (options.versionHeader ?? 'x-cache-version').toLowerCase(),
     versionsHeader: (options.versionsHeader ?? 'x-cache-versions').toLowerCase(),
+    ownerHeader: (options.namespaceHeader ?? 'x-cache-namespace').toLowerCase(),
     credentials: options.credentials,
     retry: { retries: 2, delay: 200, maxDelay: 5000, ...options.retry },
     browserCache: options.browserCache ?? 'no-store',

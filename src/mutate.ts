@@ -137,14 +137,16 @@ export interface MutationsOptions {
 /**
  * Why a mutation was rolled back. `status` is the HTTP status when the server answered; `reason`
  * says what happened (`network` and `timeout` are ambiguous: the server may have applied the
- * write, and the next read of the scope will show it if so). `cause` is the underlying error.
+ * write, and the next read of the scope will show it if so; `namespace`: the server answered as
+ * another user, whose session the tabs share now, see `NamespaceMismatchError`). `cause` is the
+ * underlying error.
  */
 export class MutationError extends NostaleError {
   override name = 'MutationError';
   declare readonly key: string | undefined;
   declare readonly scope: string;
   declare readonly status: number | undefined;
-  declare readonly reason: 'http' | 'network' | 'offline' | 'timeout';
+  declare readonly reason: 'http' | 'network' | 'offline' | 'timeout' | 'namespace';
 }
 
 /**
@@ -250,6 +252,8 @@ export function withMutations<C extends Client>(client: C, options: MutationsOpt
       data = jsonOrText(await wait(response.text(), guard));
     } catch (cause) {
       if ((cause as Error | undefined)?.name === 'TimeoutError') return fail('timeout', cause);
+      // Written as another user (the shared session changed first): alice's data did not change.
+      if ((cause as Error | undefined)?.name === 'NamespaceMismatchError') return fail('namespace', cause);
       return fail(globalThis.navigator?.onLine === false ? 'offline' : 'network', cause);
     }
 

@@ -4,6 +4,7 @@ export { createVersioning } from './server/versioning.js';
 export type { MutationHeaders, ReadPlan, ReadRequestInfo, Versioning, VersioningOptions } from './server/versioning.js';
 export { webVersioning } from './server/web.js';
 export type { MutationContext, WebHandler } from './server/web.js';
+export type { AdapterOptions } from './server/namespace.js';
 export { expressVersioning } from './server/express.js';
 export type { ExpressMiddleware, ExpressRequestLike } from './server/express.js';
 export { fastifyVersioning } from './server/fastify.js';

@@ -5,11 +5,22 @@ Static checks run with every manage.py command; the ones that talk to Redis are 
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
 from . import conf
 
 PER_PROCESS = {"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"}
 REDIS = {"django.core.cache.backends.redis.RedisCache"}
+
+
+def _names_a_callable(value):
+    """None, a callable, or the dotted path of one (NOSTALE["NAMESPACE"])."""
+    if value is None or callable(value):
+        return True
+    try:
+        return callable(import_string(value))
+    except (ImportError, TypeError, AttributeError):
+        return False
 
 
 def _setting(name):
@@ -32,6 +43,15 @@ def check_settings(app_configs=None, **kwargs):
         problems += _check_cache_backend(_setting("REDIS_ALIAS"))
     elif store != "database":
         problems.append(Error(f'NOSTALE["STORE"] is {store!r}.', hint='Use "redis" or "database".', id="django_nostale.E002"))
+    namespace = _setting("NAMESPACE")
+    if not _names_a_callable(namespace):
+        problems.append(
+            Error(
+                f'NOSTALE["NAMESPACE"] is {namespace!r}, neither a callable nor the dotted path of one.',
+                hint='Name a function taking the request and answering its user id ("" when anonymous), or None.',
+                id="django_nostale.E008",
+            )
+        )
     if "django.middleware.http.ConditionalGetMiddleware" in getattr(settings, "MIDDLEWARE", []):
         problems.append(
             Warning(

@@ -17,6 +17,11 @@ DEFAULTS = {
     "BUILD": None,
     "VERSION_HEADER": "X-Cache-Version",
     "VERSIONS_HEADER": "X-Cache-Versions",
+    # Who the request's user is, in the client's terms (its `namespace`: typically the user id,
+    # "" when anonymous): a callable taking the request, or its dotted path; None (or a callable
+    # answering None) sends no NAMESPACE_HEADER. Called before the view runs.
+    "NAMESPACE": None,
+    "NAMESPACE_HEADER": "X-Cache-Namespace",
     # Seconds a client may serve its copy while the server fails (RFC 5861); 0 omits it.
     "STALE_IF_ERROR": 86400,
     # Which database alias the "database" store writes to.

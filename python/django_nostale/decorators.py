@@ -13,15 +13,17 @@ def versioned(scope):
     it, and a 2xx carries ETag, the version and ``private, no-cache, stale-if-error``.
 
     ``scope`` is a template filled from the URL kwargs (``"calendar:{user}"``) or a callable
-    ``(request, **kwargs) -> str``."""
+    ``(request, **kwargs) -> str``. Every decorator here also sends ``X-Cache-Namespace`` when
+    ``NOSTALE["NAMESPACE"]`` is set (see ``protocol.namespace_of``)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
+            namespace = protocol.namespace_of(request)
             plan = protocol.plan_read(resolve(scope, request, kwargs)[0], request)
             if plan.not_modified:
-                return protocol.not_modified(plan)
-            return protocol.finish_read(view(request, *args, **kwargs), plan)
+                return protocol.put_namespace(protocol.not_modified(plan), namespace)
+            return protocol.put_namespace(protocol.finish_read(view(request, *args, **kwargs), plan), namespace)
 
         return wrapper
 
@@ -36,7 +38,8 @@ def mutation(scope):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             scopes = resolve(scope, request, kwargs)
-            return protocol.finish_mutation(view(request, *args, **kwargs), scopes)
+            namespace = protocol.namespace_of(request)
+            return protocol.put_namespace(protocol.finish_mutation(view(request, *args, **kwargs), scopes), namespace)
 
         return wrapper
 
@@ -47,6 +50,7 @@ def version_view(scope):
     """The version endpoint: ``{"version": "…"}``, ``no-store``; 503 while the store is down."""
 
     def view(request, *args, **kwargs):
-        return protocol.version_response(resolve(scope, request, kwargs)[0])
+        namespace = protocol.namespace_of(request)
+        return protocol.put_namespace(protocol.version_response(resolve(scope, request, kwargs)[0]), namespace)
 
     return view

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.http import HttpResponseNotModified, JsonResponse
+from django.utils.module_loading import import_string
 
 from . import conf, debts
 from .etag import feed_etag, matches
 from .exceptions import VersionStoreError
-from .headers import expose, format_version_list
+from .headers import expose, format_namespace, format_version_list
 from .stores import get_store
 
 logger = logging.getLogger("django_nostale")
@@ -59,6 +60,31 @@ def plan_read(scope, request):
     )
     headers = {"ETag": etag, conf.get("VERSION_HEADER"): version, "Cache-Control": _feed_cache_control()}
     return ReadPlan(scope, version, etag, matches(request.headers.get("If-None-Match"), etag), headers)
+
+
+def namespace_of(request):
+    """The request's user as ``NOSTALE["NAMESPACE"]`` names it (None: say nothing). Asked before the
+    view runs: a login view answers as the session the request came with, the one the client sent
+    it in."""
+    name = conf.get("NAMESPACE")
+    if name is None:
+        return None
+    namespace = (import_string(name) if isinstance(name, str) else name)(request)
+    return None if namespace is None else str(namespace)
+
+
+def put_namespace(response, namespace):
+    """``X-Cache-Namespace`` on a response, exposed to CORS; nothing when ``namespace`` is None.
+
+    Informational: it adds no ``Vary: Cookie``. Feeds are ``private`` already, and the client files
+    each answer under the namespace its request was sent in, which this header lets it check."""
+    if namespace is not None:
+        header = conf.get("NAMESPACE_HEADER")
+        response[header] = format_namespace(namespace)
+        response["Access-Control-Expose-Headers"] = expose(
+            response.get("Access-Control-Expose-Headers"), conf.get("VERSION_HEADER"), conf.get("VERSIONS_HEADER"), header
+        )
+    return response
 
 
 def _expose(response):

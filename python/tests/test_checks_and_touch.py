@@ -27,6 +27,15 @@ def test_requires_a_build_and_a_known_alias(settings, nostale_settings):
     assert {"django_nostale.E001", "django_nostale.E003"} <= ids(check_settings())
 
 
+def test_refuses_a_namespace_that_names_no_callable(nostale_settings):
+    for wrong in ("tests.calendarapp.auth.nowhere", "not a path", 42, "tests.calendarapp.auth.HeaderUser.username"):
+        nostale_settings["NAMESPACE"] = wrong
+        assert "django_nostale.E008" in ids(check_settings()), wrong
+    for right in (None, "tests.calendarapp.auth.namespace", lambda request: ""):
+        nostale_settings["NAMESPACE"] = right
+        assert "django_nostale.E008" not in ids(check_settings()), right
+
+
 def test_warns_about_conditional_get_middleware(settings):
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.http.ConditionalGetMiddleware"]
     assert "django_nostale.W001" in ids(check_settings())

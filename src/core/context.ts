@@ -1,6 +1,7 @@
 import type { CacheEntry, Change, Store } from '../types.js';
 import type { Emitter } from './emitter.js';
 import { type Condition, condition, servableOnError } from './entry.js';
+import { NamespaceMismatchError } from './errors.js';
 import type { RetryOptions } from './retry.js';
 import type { Routing } from './routes.js';
 import type { Scopes, ScopeState } from './scopes.js';
@@ -34,6 +35,8 @@ export interface Core {
   enabled: boolean;
   build: string | undefined;
   versionHeader: string;
+  /** The header naming whose answer it is (`x-cache-namespace`), lowercased. */
+  ownerHeader: string;
   /** The multi-scope list header (`x-cache-versions`), lowercased. */
   versionsHeader: string;
   /** The client's `credentials` default for every request it sends. */
@@ -81,4 +84,21 @@ export const servableNow = (core: Core, entry: CacheEntry | undefined): entry is
 /** Marks what is in flight for matching URLs of a namespace (all namespaces when undefined) as gone. */
 export function detach(core: Core, namespace: string | undefined, test: (url: string) => boolean): void {
   for (const p of core.pending) if ((namespace === undefined || p.namespace === namespace) && test(p.url)) p.detached = true;
+}
+
+/**
+ * The error for an answer the server says is another namespace's than `expected`, the one it was
+ * sent in, reported as an `error` event; none when it names none, or that one. The value is
+ * percent-encoded UTF-8; one that does not decode names no namespace of ours either.
+ */
+export function foreign(core: Core, headers: Headers, url: string, expected: string): NamespaceMismatchError | undefined {
+  let received = headers.get(core.ownerHeader);
+  try {
+    received &&= decodeURIComponent(received);
+  } catch {}
+  if (received !== null && received !== expected) {
+    const error = new NamespaceMismatchError(`Namespace mismatch: ${url}`, { url, expected, received });
+    core.tally('errors', () => ({ type: 'error', url, error }));
+    return error;
+  }
 }

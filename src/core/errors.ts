@@ -70,6 +70,19 @@ export class StaleVersionError extends NostaleError {
   declare readonly version: string | undefined;
 }
 
+/**
+ * The server said the answer belongs to another namespace (its `X-Cache-Namespace`, the
+ * `namespaceHeader` option) than the one the request was sent in: the session the tabs share
+ * changed before this tab heard of it. Nothing of the answer is stored or learned.
+ */
+export class NamespaceMismatchError extends NostaleError {
+  override name = 'NamespaceMismatchError';
+  /** The namespace the request was sent in. */
+  declare readonly expected: string;
+  /** The namespace the server named, decoded (as sent when it does not decode). */
+  declare readonly received: string;
+}
+
 export const httpError = (status: number, url: string, body?: unknown): HttpError =>
   new HttpError(`HTTP ${status}: ${url}`, { status, url, body });
 export const networkError = (url: string, cause: unknown): NetworkError => new NetworkError(`Network error: ${url}`, { url }, { cause });

@@ -1,6 +1,6 @@
 import type { CacheEntry, DropDone, UrlSelection } from '../types.js';
 import { normalizeUrl } from './cacheKey.js';
-import { type Core, detach } from './context.js';
+import { type Core, detach, foreign } from './context.js';
 import { globToRegExp } from './patterns.js';
 import type { Target } from './routes.js';
 
@@ -120,26 +120,33 @@ export async function invalidate(core: Core, target: InvalidateTarget): Promise<
  * same-origin URLs it names, for the target resolved when it was sent (the user may have switched).
  */
 export async function afterUnsafe(core: Core, target: Target, response: Response): Promise<void> {
-  // Any answer carrying versions says what they are now, a 404 to a delete included.
-  const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
-  if (token !== null) core.scopeStates.learn(core.scopeStates.get(target.namespace, target.scope!), token, 'mutation');
-  // `scope=token, …` with percent-encoded scopes, as formatVersionList (nostale/server) and
-  // django-nostale write it. A malformed member is skipped, never failing the request.
-  for (const member of response.headers.get(core.versionsHeader)?.split(',') ?? []) {
-    const at = member.lastIndexOf('=');
-    const each = member.slice(at + 1).trim();
-    try {
-      if (at > 0 && each)
-        core.scopeStates.learn(core.scopeStates.get(target.namespace, decodeURIComponent(member.slice(0, at).trim())), each, 'mutation');
-    } catch {}
+  // Written with another user's session (see `foreign`): none of its tokens is learned, what it
+  // wrote is still dropped (conservative), and then the caller is told.
+  const mismatch = foreign(core, response.headers, target.url, target.namespace);
+  if (!mismatch) {
+    // Any answer carrying versions says what they are now, a 404 to a delete included.
+    const token = target.scope === undefined ? null : response.headers.get(core.versionHeader);
+    if (token !== null) core.scopeStates.learn(core.scopeStates.get(target.namespace, target.scope!), token, 'mutation');
+    // `scope=token, …` with percent-encoded scopes, as formatVersionList (nostale/server) and
+    // django-nostale write it. A malformed member is skipped, never failing the request.
+    for (const member of response.headers.get(core.versionsHeader)?.split(',') ?? []) {
+      const at = member.lastIndexOf('=');
+      const each = member.slice(at + 1).trim();
+      try {
+        if (at > 0 && each)
+          core.scopeStates.learn(core.scopeStates.get(target.namespace, decodeURIComponent(member.slice(0, at).trim())), each, 'mutation');
+      } catch {}
+    }
   }
-  if (response.status >= 400) return;
-  const urls = [target.url];
-  const origin = new URL(target.url).origin;
-  for (const name of ['location', 'content-location']) {
-    const value = response.headers.get(name);
-    // RFC 9111 4.4: only same-origin URIs may be invalidated.
-    if (value && new URL(value, target.url).origin === origin) urls.push(normalizeUrl(value, target.url));
+  if (response.status < 400) {
+    const urls = [target.url];
+    const origin = new URL(target.url).origin;
+    for (const name of ['location', 'content-location']) {
+      const value = response.headers.get(name);
+      // RFC 9111 4.4: only same-origin URIs may be invalidated.
+      if (value && new URL(value, target.url).origin === origin) urls.push(normalizeUrl(value, target.url));
+    }
+    await drop(core, { namespace: target.namespace, urls }, 'unsafe-request');
   }
-  await drop(core, { namespace: target.namespace, urls }, 'unsafe-request');
+  if (mismatch) throw mismatch;
 }

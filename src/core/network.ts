@@ -1,7 +1,7 @@
 import type { CacheEntry } from '../types.js';
 import { variantKey, varyNames } from './cacheKey.js';
 import { type Freshness, freshness } from './cacheControl.js';
-import { type Core, conditionOf, type Shared, scopeOf, servableNow } from './context.js';
+import { type Core, conditionOf, foreign, type Shared, scopeOf, servableNow } from './context.js';
 import { httpError, isNostaleError, type NostaleError, networkError, parseError, StaleVersionError, timeoutError } from './errors.js';
 import { backoff, retrying, sleep } from './retry.js';
 import type { Target } from './routes.js';
@@ -146,6 +146,9 @@ async function fromNetwork(core: Core, req: ReadRequest, validator: CacheEntry |
       if (!servableNow(core, validator) && mayRetry() && (await retrying(core, attempt, target.url, error, signal)) && mayRetry()) continue;
       return staleOr(core, req, validator, error);
     }
+    // Another user's answer (the shared cookie changed first): never stored, served or learned from.
+    const mismatch = foreign(core, response.headers, target.href, target.namespace);
+    if (mismatch) throw mismatch;
     const responseTime = core.now();
     const { status } = response;
     const token = responseHeaders[core.versionHeader];

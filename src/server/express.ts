@@ -1,4 +1,5 @@
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
+import { type AdapterOptions, namespaceHeaders, withNamespaceExposed } from './namespace.js';
 import { PUSH_HEADERS, versionEvents, type PushOptions } from './push.js';
 import type { VersionFeed } from './versionFeed.js';
 import type { Versioning } from './versioning.js';
@@ -44,9 +45,14 @@ function setAll(res: NodeResponseLike, headers: Record<string, string>) {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }
 
-function expose(versioning: Versioning, res: NodeResponseLike) {
+/** Sets the request's namespace header (`owner`, if any) and exposes it with the protocol's. */
+function expose(versioning: Versioning, res: NodeResponseLike, owner: Record<string, string>) {
+  setAll(res, owner);
   const current = res.getHeader('access-control-expose-headers');
-  res.setHeader('Access-Control-Expose-Headers', versioning.expose(current === undefined ? undefined : String(current)));
+  res.setHeader(
+    'Access-Control-Expose-Headers',
+    versioning.expose(withNamespaceExposed(current === undefined ? undefined : String(current), owner)),
+  );
 }
 
 /** Runs `hook` synchronously just before the status line and headers are written. */
@@ -100,28 +106,31 @@ function deferResponse(res: NodeResponseLike, finish: (status: number) => Promis
 /**
  * Express middleware over a `Versioning`: put `feed` or `mutation` before the route's handler,
  * which stays an ordinary Express handler. Turn off Express's body-hash ETags
- * (`app.set('etag', false)`): they answer 304 on their own terms.
+ * (`app.set('etag', false)`): they answer 304 on their own terms. `options.namespace` names the
+ * request's user, sent as `X-Cache-Namespace`.
  *
  * @example
- * const nx = expressVersioning(versioning);
+ * const nx = expressVersioning(versioning, { namespace: (req) => (req as AppRequest).user?.id ?? '' });
  * app.get('/api/users/:user/events', nx.feed('calendar:{user}'), listEvents);
  * app.delete('/api/users/:user/events/:id', nx.mutation('calendar:{user}'), deleteEvent);
  * app.get('/api/users/:user/version', nx.version('calendar:{user}'));
  */
-export function expressVersioning(versioning: Versioning) {
+export function expressVersioning(versioning: Versioning, options?: AdapterOptions<ExpressRequestLike>) {
+  const ownerOf = (req: ExpressRequestLike) => namespaceHeaders(versioning.namespaceHeader, options, req);
   return {
     /** Reads the version before the handler, answers 304 itself, and stamps the 200. */
     feed(scope: ScopeSpec<ExpressRequestLike>): ExpressMiddleware {
       return (req, res, next) => {
         (async () => {
           const [name] = resolveScopes(scope, req, paramsOf(req));
+          const owner = await ownerOf(req);
           const plan = await versioning.planRead(name!, {
             url: req.originalUrl,
             ifNoneMatch: header(req, 'if-none-match'),
             accept: header(req, 'accept'),
             acceptLanguage: header(req, 'accept-language'),
           });
-          expose(versioning, res);
+          expose(versioning, res, owner);
           if (plan.kind === 'versioned') {
             // Set now, so Express's res.send sees an ETag and does not hash the body for one.
             setAll(res, plan.headers);
@@ -149,32 +158,36 @@ export function expressVersioning(versioning: Versioning) {
       return (req, res, next) => {
         const scopes = scopesOrNext(scope, req, next);
         if (!scopes) return;
-        deferResponse(res, async (status) => {
-          const ok = status >= 200 && status < 300;
-          const { headers } = ok ? await versioning.afterWrite(scopes) : await versioning.afterFailedWrite(scopes);
-          res.removeHeader(versioning.versionHeader);
-          res.removeHeader(versioning.versionsHeader);
-          setAll(res, headers);
-          expose(versioning, res);
-        });
-        next();
+        (async () => {
+          const owner = await ownerOf(req);
+          deferResponse(res, async (status) => {
+            const ok = status >= 200 && status < 300;
+            const { headers } = ok ? await versioning.afterWrite(scopes) : await versioning.afterFailedWrite(scopes);
+            res.removeHeader(versioning.versionHeader);
+            res.removeHeader(versioning.versionsHeader);
+            setAll(res, headers);
+            expose(versioning, res, owner);
+          });
+          next();
+        })().catch(next);
       };
     },
 
     /** Server-sent events of `{scope, version}`: current versions on every connect, then each bump. */
-    push(scope: ScopeSpec<ExpressRequestLike>, feed: VersionFeed, options?: PushOptions): ExpressMiddleware {
+    push(scope: ScopeSpec<ExpressRequestLike>, feed: VersionFeed, pushOptions?: PushOptions): ExpressMiddleware {
       return (req, res, next) => {
         const scopes = scopesOrNext(scope, req, next);
         if (!scopes) return;
         const closed = new AbortController();
         res.on('close', () => closed.abort());
-        setAll(res, PUSH_HEADERS);
-        res.statusCode = 200;
-        const reader = versionEvents(versioning, feed, scopes, closed.signal, options).getReader();
-        void (async () => {
+        (async () => {
+          setAll(res, PUSH_HEADERS);
+          expose(versioning, res, await ownerOf(req));
+          res.statusCode = 200;
+          const reader = versionEvents(versioning, feed, scopes, closed.signal, pushOptions).getReader();
           for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) res.write(chunk.value);
           res.end();
-        })();
+        })().catch(next);
       };
     },
 
@@ -183,9 +196,10 @@ export function expressVersioning(versioning: Versioning) {
       return (req, res, next) => {
         (async () => {
           const [name] = resolveScopes(scope, req, paramsOf(req));
+          const owner = await ownerOf(req);
           const answer = await versioning.versionAnswer(name!);
           setAll(res, { ...answer.headers, 'Content-Type': 'application/json' });
-          expose(versioning, res);
+          expose(versioning, res, owner);
           res.statusCode = answer.status;
           res.end(JSON.stringify(answer.body));
         })().catch(next);

@@ -1,4 +1,5 @@
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
+import { type AdapterOptions, namespaceHeaders, withNamespaceExposed } from './namespace.js';
 import { PUSH_HEADERS, versionEvents, type PushOptions } from './push.js';
 import type { VersionFeed } from './versionFeed.js';
 import type { ReadPlan, Versioning } from './versioning.js';
@@ -40,30 +41,42 @@ function setAll(reply: FastifyReplyLike, headers: Record<string, string>) {
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);
 }
 
-function expose(versioning: Versioning, reply: FastifyReplyLike) {
+/** Sets the request's namespace header (`owner`, if any) and exposes it with the protocol's. */
+function expose(versioning: Versioning, reply: FastifyReplyLike, owner: Record<string, string> = {}) {
+  setAll(reply, owner);
   const current = reply.getHeader('access-control-expose-headers');
-  reply.header('Access-Control-Expose-Headers', versioning.expose(current === undefined ? undefined : String(current)));
+  reply.header(
+    'Access-Control-Expose-Headers',
+    versioning.expose(withNamespaceExposed(current === undefined ? undefined : String(current), owner)),
+  );
 }
 
 /**
  * Fastify route hooks over a `Versioning`. `onSend` is awaited before Fastify writes headers, so
- * the bump's token reaches the response with no buffering tricks.
+ * the bump's token reaches the response with no buffering tricks. `options.namespace` names the
+ * request's user, sent as `X-Cache-Namespace`.
  *
  * @example
- * const nx = fastifyVersioning(versioning);
+ * const nx = fastifyVersioning(versioning, { namespace: (request) => (request as AppRequest).user?.id ?? '' });
  * app.get('/api/users/:user/events', nx.feed('calendar:{user}'), listEvents);
  * app.delete('/api/users/:user/events/:id', nx.mutation('calendar:{user}'), deleteEvent);
  * app.get('/api/users/:user/version', nx.version('calendar:{user}'));
  */
-export function fastifyVersioning(versioning: Versioning) {
+export function fastifyVersioning(versioning: Versioning, options?: AdapterOptions<FastifyRequestLike>) {
   const plans = new WeakMap<FastifyRequestLike, ReadPlan>();
   const scopes = new WeakMap<FastifyRequestLike, string[]>();
+  /** Each request's namespace header, named in `preHandler` (before the handler runs). */
+  const owners = new WeakMap<FastifyRequestLike, Record<string, string>>();
+  const nameOwner = async (request: FastifyRequestLike) => {
+    owners.set(request, await namespaceHeaders(versioning.namespaceHeader, options, request));
+  };
   return {
     /** Reads the version before the handler, answers 304 itself, and stamps the 200. */
     feed(scope: ScopeSpec<FastifyRequestLike>): FastifyRouteHooks {
       return {
         async preHandler(request, reply) {
           const [name] = resolveScopes(scope, request, paramsOf(request));
+          await nameOwner(request);
           const plan = await versioning.planRead(name!, {
             url: request.url,
             ifNoneMatch: header(request, 'if-none-match'),
@@ -85,7 +98,7 @@ export function fastifyVersioning(versioning: Versioning) {
             for (const name of remove) reply.removeHeader(name);
             setAll(reply, set);
           }
-          expose(versioning, reply);
+          expose(versioning, reply, owners.get(request));
           return payload;
         },
       };
@@ -96,6 +109,7 @@ export function fastifyVersioning(versioning: Versioning) {
       return {
         async preHandler(request) {
           scopes.set(request, resolveScopes(scope, request, paramsOf(request)));
+          await nameOwner(request);
           return undefined;
         },
         async onSend(request, reply, payload) {
@@ -107,20 +121,21 @@ export function fastifyVersioning(versioning: Versioning) {
             reply.removeHeader(versioning.versionsHeader);
             setAll(reply, headers);
           }
-          expose(versioning, reply);
+          expose(versioning, reply, owners.get(request));
           return payload;
         },
       };
     },
 
     /** Server-sent events of `{scope, version}`: current versions on every connect, then each bump. */
-    push(scope: ScopeSpec<FastifyRequestLike>, feed: VersionFeed, options?: PushOptions) {
+    push(scope: ScopeSpec<FastifyRequestLike>, feed: VersionFeed, pushOptions?: PushOptions) {
       return async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
         const closed = new AbortController();
         request.raw.on('close', () => closed.abort());
-        const stream = versionEvents(versioning, feed, resolveScopes(scope, request, paramsOf(request)), closed.signal, options);
+        const owner = await namespaceHeaders(versioning.namespaceHeader, options, request);
+        const stream = versionEvents(versioning, feed, resolveScopes(scope, request, paramsOf(request)), closed.signal, pushOptions);
         setAll(reply, PUSH_HEADERS);
-        expose(versioning, reply);
+        expose(versioning, reply, owner);
         return reply.send(stream);
       };
     },
@@ -129,9 +144,10 @@ export function fastifyVersioning(versioning: Versioning) {
     version(scope: ScopeSpec<FastifyRequestLike>) {
       return async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
         const [name] = resolveScopes(scope, request, paramsOf(request));
+        const owner = await namespaceHeaders(versioning.namespaceHeader, options, request);
         const answer = await versioning.versionAnswer(name!);
         setAll(reply, answer.headers);
-        expose(versioning, reply);
+        expose(versioning, reply, owner);
         reply.code(answer.status);
         return answer.body;
       };

@@ -25,7 +25,8 @@ export function parseVersionList(header: string): Map<string, string> {
 
 const plain = /[A-Za-z0-9\-._~:@/!$&'*+;]/;
 
-function encodeScope(scope: string): string {
+/** Percent-encodes (UTF-8) every character outside the set above: a scope in a list, a namespace in `X-Cache-Namespace`. */
+export function encodeScope(scope: string): string {
   let out = '';
   for (const char of scope)
     out += plain.test(char) ? char : encodeURIComponent(char).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -31,6 +31,13 @@ export interface VersioningOptions {
    */
   versionsHeader?: string;
   /**
+   * Header naming the user an answer belongs to, sent by the adapters given a `namespace`
+   * function; the client's `namespaceHeader` must match.
+   * @default 'X-Cache-Namespace'
+   * @example namespaceHeader: 'X-User'
+   */
+  namespaceHeader?: string;
+  /**
    * Seconds the client may keep serving a feed from its cache while the server fails
    * (`stale-if-error`, RFC 5861). 0 leaves the directive out.
    * @default 86400
@@ -90,6 +97,8 @@ export interface MutationHeaders {
 export interface Versioning {
   readonly versionHeader: string;
   readonly versionsHeader: string;
+  /** The header naming whose answer it is (`X-Cache-Namespace`), for the adapters. */
+  readonly namespaceHeader: string;
   /** For feeds: reads the version (before the data), computes the tag, compares it. Never throws for a store failure. */
   planRead(scope: string, request: ReadRequestInfo): Promise<ReadPlan>;
   /** For successful writes, after they committed: bumps every scope. Never throws for a store failure. */
@@ -123,6 +132,7 @@ export function createVersioning(options: VersioningOptions): Versioning {
   }
   const versionHeader = options.versionHeader ?? 'X-Cache-Version';
   const versionsHeader = options.versionsHeader ?? 'X-Cache-Versions';
+  const namespaceHeader = options.namespaceHeader ?? 'X-Cache-Namespace';
   const staleIfError = options.staleIfError ?? 86_400;
   if (!Number.isInteger(staleIfError) || staleIfError < 0)
     throw new ConfigurationError('staleIfError must be a whole number of seconds ≥ 0', 'staleIfError');
@@ -199,6 +209,7 @@ export function createVersioning(options: VersioningOptions): Versioning {
 
   return {
     versionHeader,
+    namespaceHeader,
     versionsHeader,
 
     async planRead(scope, request): Promise<ReadPlan> {

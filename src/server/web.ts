@@ -1,4 +1,5 @@
 import { resolveScopes, type Params, type ScopeSpec } from './scopeTemplate.js';
+import { type AdapterOptions, namespaceHeaders, withNamespaceExposed } from './namespace.js';
 import { PUSH_HEADERS, versionEvents, type PushOptions } from './push.js';
 import type { VersionFeed } from './versionFeed.js';
 import type { MutationHeaders, ReadPlan, Versioning } from './versioning.js';
@@ -32,8 +33,10 @@ const requestInfo = (request: Request) => {
   };
 };
 
-function exposeOn(versioning: Versioning, response: Response, headers: Record<string, string>): Record<string, string> {
-  return { ...headers, 'Access-Control-Expose-Headers': versioning.expose(response.headers.get('access-control-expose-headers')) };
+/** `headers` and the request's namespace header (`owner`), with all of them exposed. */
+function exposeOn(versioning: Versioning, response: Response | null, headers: Record<string, string>, owner: Record<string, string>) {
+  const existing = withNamespaceExposed(response?.headers.get('access-control-expose-headers'), owner);
+  return { ...headers, ...owner, 'Access-Control-Expose-Headers': versioning.expose(existing) };
 }
 
 /** Headers a feed's own answer gets: the plan's on a 2xx or 304, only the version on an error. */
@@ -46,28 +49,27 @@ export function finishRead(versioning: Versioning, plan: ReadPlan, status: numbe
 /**
  * Web-standard handlers over a `Versioning`. `params` are the router's captures that fill the
  * scope template; pass them from your framework (`c.req.param()` in Hono, `await ctx.params` in
- * Next 15).
+ * Next 15). `options.namespace` names the request's user, sent as `X-Cache-Namespace`.
  *
  * @example
- * const web = webVersioning(versioning);
+ * const web = webVersioning(versioning, { namespace: (request) => sessionOf(request)?.userId ?? '' });
  * app.get('/api/users/:user/events', (c) => web.feed('calendar:{user}', listEvents)(c.req.raw, c.req.param()));
  */
-export function webVersioning(versioning: Versioning) {
+export function webVersioning(versioning: Versioning, options?: AdapterOptions<Request>) {
+  const ownerOf = (request: Request) => namespaceHeaders(versioning.namespaceHeader, options, request);
   return {
     /** A versioned feed: 304 before `handler` runs when the client's copy is current. */
     feed(scope: ScopeSpec<Request>, handler: (request: Request, params: Params) => Response | Promise<Response>): WebHandler {
       return async (request, params = {}) => {
         const [name] = resolveScopes(scope, request, params);
+        const owner = await ownerOf(request);
         const plan = await versioning.planRead(name!, requestInfo(request));
         if (plan.kind === 'versioned' && plan.notModified) {
-          return new Response(null, {
-            status: 304,
-            headers: { ...plan.headers, 'Access-Control-Expose-Headers': versioning.expose(null) },
-          });
+          return new Response(null, { status: 304, headers: exposeOn(versioning, null, plan.headers, owner) });
         }
         const response = await handler(request, params);
         const { set, remove } = finishRead(versioning, plan, response.status);
-        return rewrite(response, exposeOn(versioning, response, set), remove);
+        return rewrite(response, exposeOn(versioning, response, set, owner), remove);
       };
     },
 
@@ -81,6 +83,7 @@ export function webVersioning(versioning: Versioning) {
     ): WebHandler {
       return async (request, params = {}) => {
         const scopes = new Set(resolveScopes(scope, request, params));
+        const owner = await ownerOf(request);
         const context: MutationContext = {
           scopes,
           touch: (...more) => {
@@ -90,7 +93,10 @@ export function webVersioning(versioning: Versioning) {
         const response = await handler(request, params, context);
         const ok = response.status >= 200 && response.status < 300;
         const outcome: MutationHeaders = ok ? await versioning.afterWrite([...scopes]) : await versioning.afterFailedWrite([...scopes]);
-        return rewrite(response, exposeOn(versioning, response, outcome.headers), [versioning.versionHeader, versioning.versionsHeader]);
+        return rewrite(response, exposeOn(versioning, response, outcome.headers, owner), [
+          versioning.versionHeader,
+          versioning.versionsHeader,
+        ]);
       };
     },
 
@@ -99,10 +105,10 @@ export function webVersioning(versioning: Versioning) {
      * connect, then each bump). Guard it like the feeds it stands for: it names their owners.
      * @example app.get('/api/users/:user/versions/stream', (c) => web.push('calendar:{user}', feed)(c.req.raw, c.req.param()));
      */
-    push(scope: ScopeSpec<Request>, feed: VersionFeed, options?: PushOptions): WebHandler {
+    push(scope: ScopeSpec<Request>, feed: VersionFeed, pushOptions?: PushOptions): WebHandler {
       return async (request, params = {}) => {
-        const stream = versionEvents(versioning, feed, resolveScopes(scope, request, params), request.signal, options);
-        return new Response(stream, { headers: { ...PUSH_HEADERS, 'Access-Control-Expose-Headers': versioning.expose(null) } });
+        const stream = versionEvents(versioning, feed, resolveScopes(scope, request, params), request.signal, pushOptions);
+        return new Response(stream, { headers: exposeOn(versioning, null, PUSH_HEADERS, await ownerOf(request)) });
       };
     },
 
@@ -110,9 +116,10 @@ export function webVersioning(versioning: Versioning) {
     version(scope: ScopeSpec<Request>): WebHandler {
       return async (request, params = {}) => {
         const [name] = resolveScopes(scope, request, params);
+        const owner = await ownerOf(request);
         const answer = await versioning.versionAnswer(name!);
         const response = Response.json(answer.body, { status: answer.status, headers: answer.headers });
-        return rewrite(response, exposeOn(versioning, response, {}));
+        return rewrite(response, exposeOn(versioning, response, {}, owner));
       };
     },
   };

@@ -17,3 +17,13 @@ class HeaderUserAuthentication(BaseAuthentication):
         if header.startswith("User "):
             return HeaderUser(header[5:]), None
         return None
+
+
+def namespace(request):
+    """NOSTALE["NAMESPACE"] for the tests: the authenticated user (DRF's, inside a DRF view), else
+    the `Authorization: User …` header, else "" (anonymous)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user.username
+    header = request.headers.get("Authorization", "")
+    return header[5:] if header.startswith("User ") else ""
