@@ -44,9 +44,10 @@ const ENTRIES = [
   // faster, paired); the memo's URL as a slice of its key +38 B (Chromium heap per entry 547 ->
   // 513 B); the first cold read overlapping the scope load +11 B; tabs following namespace
   // switches (a security fix: shared cookie sessions) and remote drops sparing the shared disk
-  // +61 B: 9836 B.
+  // +61 B: 9836 B. Then the server naming whose answer it is (`X-Cache-Namespace`: an answer of
+  // another user is never stored, learned from or served; `NamespaceMismatchError`) +147 B: 9983 B.
   // 6.5 KB stays the aim (issue 8).
-  { name: 'nostale', file: 'src/index.ts', budget: 9900, aim: 6656 },
+  { name: 'nostale', file: 'src/index.ts', budget: 10047, aim: 6656 },
   { name: 'nostale/idb', file: 'src/idb.ts', optional: true, deps: ['idb'] },
   { name: 'nostale/fullcalendar', file: 'src/fullcalendar.ts', optional: true, deps: ['@fullcalendar/*'] },
   { name: 'nostale/sw', file: 'src/sw.ts', optional: true, deps: ['workbox-window'] },
