@@ -6,9 +6,9 @@
  * the other fills: ours through `client.get` (what a read keeps: the entry, its raw body and
  * decoded data, its key, the URL memo), theirs through `setQueryData`.
  */
-import { QueryClient } from '@tanstack/query-core';
+import type { QueryClient } from '@tanstack/query-core';
 import { type Client, createClient } from '../src/index';
-import { liteResponse } from './lib/liteResponse';
+import { fillItems, itemsClient, itemsQueryClient } from './lib/items';
 
 export interface HeapSamples {
   /** Bytes per entry, one value per repetition. */
@@ -18,9 +18,6 @@ export interface HeapSamples {
   /** Entries and queries counted after each fill (checks that each side holds `size`). */
   held: { ours: number; theirs: number }[];
 }
-
-const BASE = 'http://localhost/';
-const item = (i: number) => ({ id: i, title: 'Buy milk', done: false, tags: ['home', 'errands'] });
 
 declare const gc: () => void;
 const used = async (): Promise<number> => {
@@ -35,23 +32,13 @@ async function heap({ size, reps }: { size: number; reps: number }): Promise<Hea
   const out: HeapSamples = { ours: [], theirs: [], held: [] };
   for (let r = 0; r < reps; r++) {
     let before = await used();
-    let client: Client | undefined = createClient({
-      baseUrl: BASE,
-      maxEntries: 2 * size,
-      fetch: async (input) => {
-        const i = Number(new URL(String(input)).pathname.split('/').pop());
-        return liteResponse(JSON.stringify(item(i)), { 'cache-control': 'max-age=3600', 'content-type': 'application/json' });
-      },
-    });
-    for (let i = 0; i < size; i += 1000) {
-      await Promise.all(Array.from({ length: Math.min(1000, size - i) }, (_, j) => client!.get(`/items/${i + j}`)));
-    }
+    let client: Client | undefined = itemsClient(createClient, size);
+    await fillItems(client, size);
     out.ours.push(((await used()) - before) / size);
     const ours = client.stats().misses;
     client = undefined;
     before = await used();
-    let queryClient: QueryClient | undefined = new QueryClient();
-    for (let i = 0; i < size; i++) queryClient.setQueryData(['items', i], item(i));
+    let queryClient: QueryClient | undefined = itemsQueryClient(size);
     out.theirs.push(((await used()) - before) / size);
     out.held.push({ ours, theirs: queryClient.getQueryCache().getAll().length });
     queryClient = undefined;

@@ -3,43 +3,30 @@
  * in a full store at 100k capacity against 1k, and `MemoryStore.get` flatness. Called from
  * `core.bench.ts`; each row is paired against a baseline measured in the same rounds.
  */
-import { QueryClient } from '@tanstack/query-core';
+import type { QueryClient } from '@tanstack/query-core';
 import type { CacheEntry, Client } from '../src/index.js';
 import type { Nostale } from './lib/build.js';
 import { check, compare, failedRow, formatNs, gate, gc, median, round, spread, timeRow, type Row } from './lib/measure.js';
+import { BASE, fillItems, item, itemsClient, itemsQueryClient } from './lib/items.js';
 import { liteResponse } from './lib/liteResponse.js';
 
-const BASE = 'http://localhost/';
 const FILL = 10_000;
 let sink: unknown;
 
 const log = (message: string) => process.stderr.write(`  memory: ${message}\n`);
 
-const item = (i: number) => ({ id: i, title: 'Buy milk', done: false, tags: ['home', 'errands'] });
-
 /** A client and a TanStack QueryClient holding the same `size` items, and a Map of the decoded values. */
 async function filled(nostale: Nostale, size: number) {
-  let requests = 0;
-  const client: Client = nostale.createClient({
-    baseUrl: BASE,
-    maxEntries: 2 * size,
-    fetch: async (input) => {
-      requests++;
-      const i = Number(new URL(String(input)).pathname.split('/').pop());
-      return liteResponse(JSON.stringify(item(i)), { 'cache-control': 'max-age=3600', 'content-type': 'application/json' });
-    },
-  });
-  for (let i = 0; i < size; i += 1000) {
-    await Promise.all(Array.from({ length: Math.min(1000, size - i) }, (_, j) => client.get(`/items/${i + j}`)));
-  }
-  check(requests === size && client.stats().misses === size, `nostale filled with ${size} entries`);
-  const queryClient = new QueryClient();
-  for (let i = 0; i < size; i++) queryClient.setQueryData(['items', i], item(i));
+  const counted = { requests: 0 };
+  const client = itemsClient(nostale.createClient, size, counted);
+  await fillItems(client, size);
+  check(counted.requests === size && client.stats().misses === size, `nostale filled with ${size} entries`);
+  const queryClient = itemsQueryClient(size);
   check(queryClient.getQueryCache().getAll().length === size, `TanStack filled with ${size} queries`);
   const map = new Map<string, unknown>();
   for (let i = 0; i < size; i++) map.set(`/items/${i}`, item(i));
   client.resetStats();
-  return { client, queryClient, map, requests: () => requests };
+  return { client, queryClient, map, requests: () => counted.requests };
 }
 
 /** Indexes of W URLs spread over the cache (not its newest end, which a one-key benchmark flatters). */
@@ -410,23 +397,13 @@ async function heap(nostale: Nostale): Promise<Row[]> {
     const theirs: number[] = [];
     for (let r = 0; r < reps; r++) {
       let before = heapUsed();
-      let client: Client | undefined = nostale.createClient({
-        baseUrl: BASE,
-        maxEntries: 2 * size,
-        fetch: async (input) => {
-          const i = Number(new URL(String(input)).pathname.split('/').pop());
-          return liteResponse(JSON.stringify(item(i)), { 'cache-control': 'max-age=3600', 'content-type': 'application/json' });
-        },
-      });
-      for (let i = 0; i < size; i += 1000) {
-        await Promise.all(Array.from({ length: Math.min(1000, size - i) }, (_, j) => client!.get(`/items/${i + j}`)));
-      }
+      let client: Client | undefined = itemsClient(nostale.createClient, size);
+      await fillItems(client, size);
       ours.push((heapUsed() - before) / size);
       check(client.stats().misses === size, `nostale holds ${size} entries`);
       client = undefined;
       before = heapUsed();
-      let queryClient: QueryClient | undefined = new QueryClient();
-      for (let i = 0; i < size; i++) queryClient.setQueryData(['items', i], item(i));
+      let queryClient: QueryClient | undefined = itemsQueryClient(size);
       theirs.push((heapUsed() - before) / size);
       check(queryClient.getQueryCache().getAll().length === size, `TanStack holds ${size} queries`);
       queryClient = undefined;
