@@ -30,6 +30,24 @@ function origin() {
   return cookie;
 }
 
+/**
+ * `/me/inbox` answered as the cookie's user when the request arrives, held until `hold.open()`:
+ * a request sent after the cookie changed and answered after the switch.
+ */
+function heldInbox(cookie: { user: string }) {
+  const hold = gate();
+  const state = { arrived: false, hold };
+  server.use(
+    http.get(`${API}/me/inbox`, async () => {
+      const user = cookie.user;
+      state.arrived = true;
+      await hold.opened;
+      return HttpResponse.json({ user, what: 'inbox' }, { headers: { 'Cache-Control': 'max-age=300' } });
+    }),
+  );
+  return state;
+}
+
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
@@ -89,24 +107,15 @@ describe('security: a namespace switch in one tab, with a session shared by the 
 
   it('an answer in flight in the tab when the switch arrives is stored under neither namespace', async () => {
     const cookie = origin();
-    const hold = gate();
-    let arrived = false;
-    server.use(
-      http.get(`${API}/me/inbox`, async () => {
-        // Sent after the cookie changed, before the switch reached this tab: bob's answer.
-        const user = cookie.user;
-        arrived = true;
-        await hold.opened;
-        return HttpResponse.json({ user, what: 'inbox' }, { headers: { 'Cache-Control': 'max-age=300' } });
-      }),
-    );
+    // Sent after the cookie changed, before the switch reached this tab: bob's answer.
+    const inbox = heldInbox(cookie);
     const { db, a, b } = twoTabs();
     cookie.user = 'bob';
     const pending = a.client.get('/me/inbox');
-    await vi.waitFor(() => expect(arrived).toBe(true));
+    await vi.waitFor(() => expect(inbox.arrived).toBe(true));
     b.client.namespace = 'bob';
     await vi.waitFor(() => expect(a.client.namespace).toBe('bob'));
-    hold.open();
+    inbox.hold.open();
     // The read that was waiting gets its answer (it was asked before the switch)...
     expect(await pending).toEqual({ user: 'bob', what: 'inbox' });
     // ...which is stored nowhere: not under alice (whose request it was), not under bob.
@@ -120,24 +129,15 @@ describe('security: a namespace switch in one tab, with a session shared by the 
 
   it('a tab’s own switch also keeps what is in flight for the namespace it leaves from being stored', async () => {
     const cookie = origin();
-    const hold = gate();
-    let arrived = false;
-    server.use(
-      http.get(`${API}/me/inbox`, async () => {
-        const user = cookie.user;
-        arrived = true;
-        await hold.opened;
-        return HttpResponse.json({ user, what: 'inbox' }, { headers: { 'Cache-Control': 'max-age=300' } });
-      }),
-    );
+    const inbox = heldInbox(cookie);
     const db = uniqueName('tabs');
     const a = tab(db, `nostale-security-tabs-${++channels}`, 'alice');
     // The login's answer has set bob's cookie; a read goes out before the app switches.
     cookie.user = 'bob';
     const pending = a.client.get('/me/inbox');
-    await vi.waitFor(() => expect(arrived).toBe(true));
+    await vi.waitFor(() => expect(inbox.arrived).toBe(true));
     a.client.namespace = 'bob';
-    hold.open();
+    inbox.hold.open();
     expect(await pending).toEqual({ user: 'bob', what: 'inbox' });
     await new Promise((resolve) => setTimeout(resolve, 10));
     for (const namespace of ['alice', 'bob']) expect((await filedUnder(a, db, namespace)).disk, namespace).toEqual([]);
@@ -158,14 +158,7 @@ describe('security: a namespace switch in one tab, with a session shared by the 
   });
 
   it('a switch to the namespace the tab already has does nothing', async () => {
-    const cookie = origin();
-    const hold = gate();
-    server.use(
-      http.get(`${API}/me/inbox`, async () => {
-        await hold.opened;
-        return HttpResponse.json({ user: cookie.user, what: 'inbox' }, { headers: { 'Cache-Control': 'max-age=300' } });
-      }),
-    );
+    const { hold } = heldInbox(origin());
     const { db, a, channel } = twoTabs();
     const reads = vi.fn();
     a.client.onReadsChanged(reads);
@@ -184,14 +177,7 @@ describe('security: a namespace switch in one tab, with a session shared by the 
   });
 
   it('setting the namespace the tab has keeps what is in flight (an app may set it on every render)', async () => {
-    const cookie = origin();
-    const hold = gate();
-    server.use(
-      http.get(`${API}/me/inbox`, async () => {
-        await hold.opened;
-        return HttpResponse.json({ user: cookie.user, what: 'inbox' }, { headers: { 'Cache-Control': 'max-age=300' } });
-      }),
-    );
+    const { hold } = heldInbox(origin());
     const { db, a } = twoTabs();
     const pending = a.client.get('/me/inbox');
     await new Promise((resolve) => setTimeout(resolve, 10));
