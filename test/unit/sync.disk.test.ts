@@ -103,6 +103,18 @@ function slowChannels() {
   };
 }
 
+/** Two tabs over one database and one channel; A reads note 1 (on disk once flushed), then B reads it. */
+async function twoTabsReadNote() {
+  const db = uniqueName('drop');
+  const channel = channelName();
+  const a = tab(db, channel);
+  const b = tab(db, channel);
+  await a.client.get('/notes/1');
+  await a.flush();
+  await b.client.get('/notes/1');
+  return { db, channel, a, b };
+}
+
 describe('a drop from another tab over the same IndexedDB', () => {
   for (const [what, act] of [
     ['a DELETE', (c: ReturnType<typeof tab>) => c.client.fetch(note('1'), { method: 'DELETE' })],
@@ -110,13 +122,7 @@ describe('a drop from another tab over the same IndexedDB', () => {
   ] as const) {
     it(`${what}: the receiving tab writes nothing to IndexedDB, and the entry is gone in both tabs and after a reload`, async () => {
       const api = backend();
-      const db = uniqueName('drop');
-      const channel = channelName();
-      const a = tab(db, channel);
-      const b = tab(db, channel);
-      await a.client.get('/notes/1');
-      await a.flush();
-      await b.client.get('/notes/1');
+      const { db, channel, a, b } = await twoTabsReadNote();
       await b.client.get('/notes/2');
       await Promise.all([a.flush(), b.flush()]);
       expect(await onDisk(db, note('1'))).toHaveLength(1);
@@ -174,13 +180,7 @@ describe('a drop from another tab over the same IndexedDB', () => {
 
   it('is told once the sender removed the records from disk, so it never reads them back from there', async () => {
     const api = backend();
-    const db = uniqueName('drop');
-    const channel = channelName();
-    const a = tab(db, channel);
-    const b = tab(db, channel);
-    await a.client.get('/notes/1');
-    await a.flush();
-    await b.client.get('/notes/1');
+    const { a, b } = await twoTabsReadNote();
     await sleep(5);
     // A's disk delete takes its time (a batch ahead of it, a slow disk).
     const slowDisk = gate();
