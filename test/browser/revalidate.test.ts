@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newContext } from './support/chromium';
-import { type ServedPage, servePage } from './support/serve-page';
+import { openReady, type ServedPage, servePage } from './support/serve-page';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -81,15 +81,7 @@ describe('revalidation across tabs in Chromium', () => {
   it('exactly one tab polls; the other learns through sync; when the poller closes, the other takes over', async () => {
     const context = await newContext(site.browser);
     try {
-      const open = async () => {
-        const page = await context.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (error) => errors.push(error.message));
-        await page.goto(site.url);
-        await page.waitForSelector('html[data-ready]');
-        expect(errors).toEqual([]);
-        return page;
-      };
+      const open = () => openReady(context, site.url);
       const one = await open();
       const two = await open();
       // Both tabs are visible (headless pages are), so both take part in the election.

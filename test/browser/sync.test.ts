@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newContext, screenshot } from './support/chromium';
-import { servePage, type ServedPage } from './support/serve-page';
+import { openReady, servePage, type ServedPage } from './support/serve-page';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -92,15 +92,7 @@ describe('cross-tab sync in Chromium', () => {
   /** Two tabs of one context: same origin, same localStorage, same BroadcastChannel. */
   async function twoTabs(): Promise<{ context: BrowserContext; one: Page; two: Page }> {
     const context = await newContext(site.browser);
-    const open = async () => {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(site.url);
-      await page.waitForSelector('html[data-ready]');
-      expect(errors).toEqual([]);
-      return page;
-    };
+    const open = () => openReady(context, site.url);
     return { context, one: await open(), two: await open() };
   }
 

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { bundleScript, type ScriptSource } from './bundle';
 import { launchChromium, startStaticServer, type StaticServer } from './chromium';
 
@@ -56,4 +57,18 @@ export async function servePage(spec: PageSpec): Promise<ServedPage> {
     await close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A new tab of `context` at `url`, once the page marked itself ready (`html[data-ready]`); a
+ * script error while it loaded fails the test.
+ */
+export async function openReady(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForSelector('html[data-ready]');
+  expect(errors).toEqual([]);
+  return page;
 }
