@@ -7,18 +7,18 @@
  * not in IndexedDB.
  */
 import 'fake-indexeddb/auto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idbStore, tieredStore } from '../../src/idb.js';
 import { createClient, isNostaleError, NamespaceMismatchError, type Store } from '../../src/index.js';
 import { createVersioning, expressVersioning, memoryVersionStore } from '../../src/server.js';
 import { rawRecords, uniqueName } from '../unit/support/idb.js';
+import { listen } from './support/apps.js';
 
 const userOf = (cookie: string | undefined) => cookie?.match(/(?:^|;\s*)session=([^;]*)/)?.[1];
 
-let server: Server;
+let served: Awaited<ReturnType<typeof listen>> | undefined;
 let base: string;
 beforeAll(async () => {
   const nx = expressVersioning(createVersioning({ store: memoryVersionStore(), build: 'e2e' }), {
@@ -40,17 +40,10 @@ beforeAll(async () => {
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.json({ user: userOf(req.headers.cookie as string | undefined) ?? null });
   });
-  server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  served = await listen(createServer(app));
+  base = `${served.url}/`;
 });
-afterAll(
-  () =>
-    new Promise<void>((resolve) => {
-      server?.close(() => resolve());
-      server?.closeAllConnections();
-    }),
-);
+afterAll(() => served?.close());
 
 /** The browser's cookie jar, one for every tab of the origin. */
 function cookieJar() {

@@ -4,8 +4,7 @@
  * that succeed or fail, the version endpoint, push), percent-encoded and exposed to CORS; without
  * the option, or when the function answers `undefined`, nothing is sent. Real HTTP servers.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +17,7 @@ import {
   type Versioning,
   webVersioning,
 } from '../../src/server.js';
-import { ADAPTERS, type AdapterName } from './support/apps.js';
+import { ADAPTERS, type AdapterName, listen } from './support/apps.js';
 
 /** The session cookie `session=<percent-encoded user>`; none: not logged in (`undefined`). */
 function sessionUser(cookie: string | string[] | null | undefined): string | undefined {
@@ -109,18 +108,6 @@ async function toRequest(req: IncomingMessage): Promise<Request> {
   for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
   const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
   return new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body });
-}
-
-async function listen(server: Server): Promise<Start> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 const exposed = (response: Response) => (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);

@@ -5,6 +5,20 @@ import Fastify from 'fastify';
 import { expressVersioning, fastifyVersioning, webVersioning, type VersionFeed, type Versioning } from '../../../src/server.js';
 import type { EventsDb } from './eventsDb.js';
 
+/** A node:http server listening on 127.0.0.1 (`port` 0: any free one): its base URL, and a close that waits for nothing. */
+export async function listen(server: Server, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open push streams and keep-alive sockets would hold close() for seconds.
+        server.closeAllConnections();
+      }),
+  };
+}
+
 export type AdapterName = 'web' | 'express' | 'fastify';
 export const ADAPTERS: AdapterName[] = ['web', 'express', 'fastify'];
 
@@ -36,19 +50,7 @@ export async function startApp(
       : adapter === 'web'
         ? webApp(versioning, db, () => calls++, feed)
         : undefined;
-  if (server) {
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      feedCalls: () => calls,
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Open push streams and keep-alive sockets would hold close() for seconds.
-          server.closeAllConnections();
-        }),
-    };
-  }
+  if (server) return { ...(await listen(server, port)), feedCalls: () => calls };
   const app = fastifyApp(versioning, db, () => calls++, feed);
   const address = await app.listen({ port, host: '127.0.0.1' });
   return { url: address, feedCalls: () => calls, close: () => app.close() };
