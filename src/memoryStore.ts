@@ -93,7 +93,20 @@ export class MemoryStore implements Store {
 
   set(entries: readonly CacheEntry[]): void {
     for (const entry of entries) {
-      this.removeSlot(entry.key);
+      const slot = this.byKey.get(entry.key);
+      // A new answer for a cached key (a refetch, a poll) takes the old one's slot, stamped as a
+      // write: deleting and re-inserting the key would leave a dead slot in its hash chain each
+      // time, and at 100k entries (a rehash every ~30k writes) re-reading one URL then walked
+      // thousands of them, 16 µs a lookup. A holder of the slot sees the new entry of its key.
+      // (Same URL and namespace: its place in `byUrl` stays right.)
+      const old = slot?.entry;
+      if (old && entry.size <= this.byteCap && old.url === entry.url && old.namespace === entry.namespace) {
+        this.heldBytes += entry.size - old.size;
+        slot.entry = entry;
+        slot.moved = ++this.recency;
+        continue;
+      }
+      this.removeSlot(entry.key, slot);
       // An entry over the whole budget would evict every other entry, then itself: refused alone.
       if (entry.size > this.byteCap) {
         this.reportEvent?.({ type: 'evict', key: entry.key, reason: 'too-large' });

@@ -66,9 +66,10 @@ export interface Store {
   /** What the store holds in memory for `key`, synchronously, never reading a persistent tier (`client.peek`). */
   peek?(key: string): CacheEntry | undefined;
   /**
-   * The store's live hold on `key`'s entry: `entry` is `undefined` from the moment the entry
-   * leaves or is replaced. Lets `client.peek` keep the hold with its resolved URL and skip a
-   * lookup while it stays live.
+   * The store's live hold on `key`: `entry` is the entry stored under the key now (a newer
+   * answer replacing it is seen through the same hold), `undefined` from the moment the key
+   * leaves. Lets `client.peek` and hits keep the hold with their resolved URL and skip a lookup
+   * while it stays live.
    */
   hold?(key: string): Held | undefined;
   /**

@@ -163,7 +163,12 @@ describe('memory hits at scale', () => {
 
   it("a repeated hit follows the memoised URL's hold: no lookup in the store", async () => {
     const store = new MemoryStore();
-    const client = createClient({ baseUrl: BASE, store, fetch: async () => answer() });
+    let reloaded = false;
+    const client = createClient({
+      baseUrl: BASE,
+      store,
+      fetch: async () => (reloaded ? Response.json({ ok: 'reloaded' }, { headers: { 'cache-control': 'max-age=3600' } }) : answer()),
+    });
     const urls = Array.from({ length: 50 }, (_, i) => `/items/${i}`);
     for (const url of urls) await client.get(url);
     // The first hit of each URL looks its key up and takes the hold.
@@ -172,9 +177,15 @@ describe('memory hits at scale', () => {
     for (let round = 0; round < 10; round++) for (const url of urls) expect(await client.get(url)).toEqual({ ok: true });
     expect(client.stats().hits).toBe(550);
     expect(storeGets).not.toHaveBeenCalled();
-    // A replaced entry's hold is gone: the next hit looks the new one up, and answers it.
+    // A newer answer for the URL takes the old one's place: the next hit answers it, through the
+    // same hold, still without a lookup.
+    reloaded = true;
     await client.get(urls[0]!, { cache: 'reload' });
-    expect(await client.get(urls[0]!)).toEqual({ ok: true });
-    expect(storeGets).toHaveBeenCalledTimes(1);
+    expect(await client.get(urls[0]!)).toEqual({ ok: 'reloaded' });
+    expect(storeGets).not.toHaveBeenCalled();
+    // A key that left (an invalidation of its URL) is looked up again, missed and refetched.
+    await client.invalidate({ url: urls[1]! });
+    expect(await client.get(urls[1]!)).toEqual({ ok: 'reloaded' });
+    expect(storeGets).toHaveBeenCalled();
   });
 });

@@ -151,6 +151,35 @@ describe('MemoryStore', () => {
     expect(evicted).toEqual(['k0', 'k2']);
   });
 
+  it('a new answer for a cached key takes its slot in place (no map delete and re-insert) and counts as its use', () => {
+    const { memory, evicted } = store(100);
+    memory.set(Array.from({ length: 100 }, (_, i) => entry(`k${i}`)));
+    const writes = { n: 0 };
+    const { set, delete: remove } = Map.prototype;
+    Map.prototype.set = function (this: Map<unknown, unknown>, ...args: [unknown, unknown]) {
+      writes.n++;
+      return set.apply(this, args);
+    };
+    Map.prototype.delete = function (this: Map<unknown, unknown>, key: unknown) {
+      writes.n++;
+      return remove.call(this, key);
+    };
+    const newer = entry('k0');
+    try {
+      // A poll of one URL: each delete and re-insert left a dead slot in the key's hash chain.
+      for (let i = 0; i < 50; i++) memory.set([entry('k0')]);
+      memory.set([newer]);
+    } finally {
+      Map.prototype.set = set;
+      Map.prototype.delete = remove;
+    }
+    expect(writes.n).toBe(0);
+    expect(memory.get('k0')).toBe(newer);
+    // Rewritten last, so not the least recently used: the next oldest goes first.
+    memory.set([entry('new')]);
+    expect(evicted).toEqual(['k1']);
+  });
+
   it('a hit through a hold counts as a hit of its key: it spares the entry from eviction, and ends with the entry', () => {
     const { memory, evicted } = store(100);
     memory.set(Array.from({ length: 100 }, (_, i) => entry(`k${i}`)));
@@ -193,15 +222,17 @@ describe('MemoryStore', () => {
     expect(memory.get('missing')).toBeUndefined();
   });
 
-  it('a hold sees its entry until it leaves: through hits, then gone on replace, delete, eviction and clear', () => {
+  it("a hold sees its key's entry until the key leaves: through hits and replacement, then gone on delete, eviction and clear", () => {
     const { memory } = store(2);
     const a = entry('a');
     memory.set([a, entry('b')]);
     const held = memory.hold('a')!;
     for (let i = 0; i < 5; i++) memory.get('a');
     expect(held.entry).toBe(a);
-    memory.set([entry('a')]);
-    expect(held.entry).toBeUndefined();
+    const newer = entry('a');
+    memory.set([newer]);
+    expect(held.entry).toBe(newer);
+    expect(memory.get('a')).toBe(newer);
     const b = memory.hold('b')!;
     memory.delete(['b']);
     expect(b.entry).toBeUndefined();
