@@ -234,12 +234,14 @@ async function sets(nostale: Nostale): Promise<Row[]> {
   const small = fullStore(nostale, 1_000);
   const big = fullStore(nostale, 100_000);
   const floor = bareMap(big.pool, 100_000);
+  const smallFloor = bareMap(small.pool, 1_000);
   gc();
   const cmp = await compare(
     [
       { name: 'set-1k', run: small.run },
       { name: 'set-100k', run: big.run },
       { name: 'map-100k', run: floor },
+      { name: 'map-1k', run: smallFloor },
     ],
     { rounds: 100, warmupMs: 300 },
   );
@@ -263,6 +265,14 @@ async function sets(nostale: Nostale): Promise<Row[]> {
       goal: 0,
       note: `informational: the floor for a Map-ordered LRU at 100k (one Map.set, one Map.delete of the key a live iterator finds); the store also keeps its URL index and byte count; ${spread(cmp.ratios('map-100k', 'set-100k'))}`,
     }),
+    timeRow({
+      name: 'bare Map + live iterator set: 100k capacity vs 1.5 × 1k (the floor, same rounds)',
+      oursNs: cmp.median('map-100k'),
+      baselineNs: 1.5 * cmp.median('map-1k'),
+      ratio: cmp.pairedRatio('map-1k', 'map-100k', 1.5),
+      goal: 0,
+      note: `informational: the flatness goal above applied to the floor itself (1k alone: ${round(cmp.median('map-1k'))} ns): at 100k a set's two hash-table operations on random buckets miss the CPU caches, whatever the LRU does around them; ${spread(cmp.ratios('map-1k', 'map-100k', 1.5))}`,
+    }),
   ];
 }
 
@@ -273,19 +283,23 @@ async function storeHits(nostale: Nostale): Promise<Row[]> {
     const store = new nostale.MemoryStore({ maxEntries: 2 * size });
     const pool = Array.from({ length: size }, (_, i) => entryOf(i));
     store.set(pool);
-    const over = (w: number) => {
+    const map = new Map(pool.map((entry) => [entry.key, entry]));
+    const over = (w: number, get: (key: string) => unknown = (key) => store.get(key)) => {
       const keys = spreadOver(w, size).map((i) => pool[i]!.key);
       let k = 0;
       return (n: number) => {
-        for (let i = 0; i < n; i++) sink = store.get(keys[k++ % keys.length]!);
+        for (let i = 0; i < n; i++) sink = get(keys[k++ % keys.length]!);
       };
     };
+    const mapGet = (key: string) => map.get(key);
     gc();
     const cmp = await compare(
       [
         { name: 'w1', run: over(1) },
         { name: 'w1000', run: over(1000) },
         { name: 'all', run: over(size) },
+        { name: 'map-w1', run: over(1, mapGet) },
+        { name: 'map-w1000', run: over(1000, mapGet) },
       ],
       { rounds: 100, warmupMs: 300 },
     );
@@ -308,6 +322,14 @@ async function storeHits(nostale: Nostale): Promise<Row[]> {
         ratio: cmp.pairedRatio('w1', 'all'),
         goal: 0,
         note: `informational: a scan over every entry, each lookup far from the last in a table that W = 1 keeps in cache (a hit only stamps its slot, it never reorders the map); ${spread(cmp.ratios('w1', 'all'))}`,
+      }),
+      timeRow({
+        name: `bare Map.get flatness at ${label}: W=1000 vs 1.5 × W=1 (the floor, same rounds)`,
+        oursNs: cmp.median('map-w1000'),
+        baselineNs: 1.5 * cmp.median('map-w1'),
+        ratio: cmp.pairedRatio('map-w1', 'map-w1000', 1.5),
+        goal: 0,
+        note: `informational: the flatness goal above applied to a Map of the same ${label} entries and keys, no store around it; ${spread(cmp.ratios('map-w1', 'map-w1000', 1.5))}`,
       }),
     );
   }
