@@ -48,6 +48,8 @@ async function ask(core: Core, scope: ScopeState, versionUrl: string, credential
     // overtook the old token, which may be never.
     if (core.scopeStates.order(scope, token) < 0) {
       await sleep(backoff(core, 0));
+      // Asked again now, the endpoint would answer with another user's session.
+      if (core.namespace !== scope.namespace) return false;
       const again = await tokenAt(core, versionUrl, credentials);
       if (scope.mark === markAtSend && core.scopeStates.order(scope, again) < 0 && compareTokens(again, token) >= 0) {
         const previous = scope.token;

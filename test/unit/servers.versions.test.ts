@@ -180,6 +180,23 @@ describe('a server that lost its counter', () => {
     expect(t.of('version-reset')).toEqual([]);
   });
 
+  it("a namespace switch during the confirmation's backoff ends the check: the endpoint is not asked again as another user", async () => {
+    const t = setup({ namespace: 'alice' });
+    t.client.setVersion('calendar:alice', '900');
+    t.server.endpoint = '12';
+    const check = t.client.checkVersion('calendar:alice');
+    await settle();
+    const sent = t.sent.length;
+    // The second answer would come with bob's session: it says nothing of alice's counter.
+    t.client.namespace = 'bob';
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await check).toBe(false);
+    expect(t.sent).toHaveLength(sent);
+    t.client.namespace = 'alice';
+    expect(t.token('calendar:alice')).toBe('900');
+    expect(t.of('version-reset')).toEqual([]);
+  });
+
   it('a second answer lower than the first is no confirmation either', async () => {
     const t = setup();
     t.client.setVersion('calendar:alice', '900');
