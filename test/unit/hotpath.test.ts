@@ -172,9 +172,15 @@ describe('memory hits at scale', () => {
     for (let round = 0; round < 10; round++) for (const url of urls) expect(await client.get(url)).toEqual({ ok: true });
     expect(client.stats().hits).toBe(550);
     expect(storeGets).not.toHaveBeenCalled();
-    // A replaced entry's hold is gone: the next hit looks the new one up, and answers it.
+    // A replaced entry's hold is gone; the read that replaced it memoised the new one's: the next
+    // hit answers it, still without a lookup.
     await client.get(urls[0]!, { cache: 'reload' });
     expect(await client.get(urls[0]!)).toEqual({ ok: true });
+    expect(storeGets).not.toHaveBeenCalled();
+    // Replaced behind the client's back (another tab's write): the next hit looks the new one up.
+    const { key } = store.peek(JSON.stringify(['', 'GET', `${BASE}items/0`]))!;
+    store.set([{ ...store.peek(key)!, body: '{"ok":false}', data: undefined }]);
+    expect(await client.get(urls[0]!)).toEqual({ ok: false });
     expect(storeGets).toHaveBeenCalledTimes(1);
   });
 });
