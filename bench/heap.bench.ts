@@ -53,7 +53,7 @@ export async function runChromiumHeap(): Promise<Row[]> {
         ratio: round(median(ratios)),
         goal: 1,
         unit: 'B',
-        note: `performance.memory.usedJSHeapSize (--enable-precise-memory-info) after gc() (--js-flags=--expose-gc), before and after filling, ÷ ${size}; the same items cached by client.get and by setQueryData, both bundled minified as an app ships them; ${reps} measurement(s), each side alone`,
+        note: `performance.memory.usedJSHeapSize (--enable-precise-memory-info) after gc() (--js-flags=--expose-gc), before and after filling, ÷ ${size} (of which the URL memo: ${round(median(samples.memo))} B, freed by a namespace switch); the same items cached by client.get and by setQueryData, both bundled minified as an app ships them; ${reps} measurement(s), each side alone`,
       };
       if (reps > 1) row.p25 = round(gate(ratios));
       rows.push(row);

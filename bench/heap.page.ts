@@ -15,6 +15,11 @@ export interface HeapSamples {
   ours: number[];
   /** Bytes per query, one value per repetition. */
   theirs: number[];
+  /**
+   * Bytes per entry of ours that the URL memo holds (raw URL → resolved target), one value per
+   * repetition: what a namespace switch, which drops the memo and keeps the entries, frees.
+   */
+  memo: number[];
   /** Entries and queries counted after each fill (checks that each side holds `size`). */
   held: { ours: number; theirs: number }[];
 }
@@ -29,13 +34,18 @@ const used = async (): Promise<number> => {
 };
 
 async function heap({ size, reps }: { size: number; reps: number }): Promise<HeapSamples> {
-  const out: HeapSamples = { ours: [], theirs: [], held: [] };
+  const out: HeapSamples = { ours: [], theirs: [], memo: [], held: [] };
   for (let r = 0; r < reps; r++) {
     let before = await used();
     let client: Client | undefined = itemsClient(createClient, size);
     await fillItems(client, size);
-    out.ours.push(((await used()) - before) / size);
+    const filled = await used();
+    out.ours.push((filled - before) / size);
     const ours = client.stats().misses;
+    // Diagnostic: the memo's share. A read after the switch drops it; the entries stay.
+    client.namespace = `${client.namespace}-diagnostic`;
+    client.peek('/items/0');
+    out.memo.push((filled - (await used())) / size);
     client = undefined;
     before = await used();
     let queryClient: QueryClient | undefined = itemsQueryClient(size);

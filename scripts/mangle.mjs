@@ -27,6 +27,8 @@ export const MANGLED = [
   'versionUrlOf',
   'shownOf',
   'shown',
+  'heldOf',
+  'keepHeld',
   'verifiedAt',
   'learn',
   'judge',

@@ -6,6 +6,15 @@ import { servedOnError } from './network.js';
 import { fromTier, type GetOptions, read, request, view } from './read.js';
 import type { Target } from './routes.js';
 
+/**
+ * `client.peek`'s last answer and the entry it was made of. A store's hold gets them only once
+ * peeked (a property added then), so the slots of entries nobody peeks at stay two fields.
+ */
+interface Shows {
+  shown?: ReadResult<unknown> | undefined;
+  shownOf?: CacheEntry | undefined;
+}
+
 /** The entry a read of `target` would look at in memory now (any condition), never touching a persistent tier. */
 function inMemory(core: Core, target: Target, opts: GetOptions): CacheEntry | undefined {
   const { primary, held } = target;
@@ -30,17 +39,21 @@ const result = (core: Core, entry: CacheEntry, opts: GetOptions, source: ReadSou
 export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T> | undefined {
   // A disabled client stores nothing, so it has nothing to peek at.
   if (!core.loaded) return;
-  const target = core.routing.resolve(url, core.namespace, opts.scope);
-  const entry = inMemory(core, target, opts);
+  // The hold a read left in the memo in place of the URL's target (see `Routing.keep`): no parse.
+  const kept = opts.scope === undefined ? core.routing.heldOf(url, core.namespace) : undefined;
+  const target = kept?.entry ? undefined : core.routing.resolve(url, core.namespace, opts.scope);
+  const entry = target ? inMemory(core, target, opts) : kept!.entry;
   // A stored error (a 404 the server said to reuse) has no data: a read rejects with it instead.
   if (!entry || entry.status > 299) return;
   const state = conditionOf(core, entry);
   if (state === 'dead' || (state === 'expired' && opts.cache !== 'force-cache')) return;
   const stale = state !== 'fresh';
-  const { shown } = target;
+  // What was shown last lives with what the memo holds: the target, or the store's hold.
+  const shows = (target ?? kept) as Shows;
+  const { shown } = shows;
   // While nothing changed (the entry, its staleness, no layers, the default decoding), the same
   // object as last time: no allocation, and stable for `useSyncExternalStore`'s snapshots.
-  if (target.shownOf === entry && shown?.stale === stale && !opts.as && !core.overlays.size) return shown as ReadResult<T>;
+  if (shows.shownOf === entry && shown?.stale === stale && !opts.as && !core.overlays.size) return shown as ReadResult<T>;
   const made: ReadResult<T> = {
     data: view(core, entry, opts.as) as T,
     source: 'memory',
@@ -49,8 +62,8 @@ export function peek<T>(core: Core, url: string, opts: GetOptions): ReadResult<T
     version: entry.version,
   };
   if (!opts.as && !core.overlays.size) {
-    target.shown = made;
-    target.shownOf = entry;
+    shows.shown = made;
+    shows.shownOf = entry;
   }
   return made;
 }

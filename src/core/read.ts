@@ -100,20 +100,33 @@ export interface GetOptions {
   credentials?: RequestCredentials;
 }
 
+/**
+ * Memoises the store's hold on `entry` for `url` in place of its target (`Routing.keepHeld`) when the
+ * store now holds it under the target's key: a plain entry, read without a scope override.
+ */
+function keep(core: Core, url: string, target: Target, entry: CacheEntry, opts: GetOptions): void {
+  const held = opts.scope === undefined && !entry.vary ? core.store.hold?.(target.primary) : undefined;
+  if (held?.entry === entry) core.routing.keepHeld(url, target, held);
+}
+
 /** `get`: the hot path first, a plain read of a fresh memory entry settling without building a request. */
 export async function get<T>(core: Core, url: string, opts: GetOptions): Promise<T> {
-  const target = core.routing.resolve(url, core.namespace, opts.scope);
   const { store } = core;
-  const { held } = target;
-  // Through the store's hold kept with the memoised URL while it is live: no hash lookup.
-  const found =
-    core.loaded && core.enabled && !opts.cache ? (held?.entry && store.hit ? store.hit(held) : store.get(target.primary)) : undefined;
+  const usable = core.loaded && core.enabled && !opts.cache;
+  // The store's hold the memo keeps for the URL once read: a hit then needs no target, no lookup.
+  const kept = usable && store.hit && opts.scope === undefined ? core.routing.heldOf(url, core.namespace) : undefined;
+  let target = kept?.entry ? undefined : core.routing.resolve(url, core.namespace, opts.scope);
+  const found = usable ? (kept?.entry ? store.hit!(kept) : store.get(target!.primary)) : undefined;
   if (found && !(found instanceof Promise) && !found.vary && conditionOf(core, found) === 'fresh') {
-    if (!held?.entry) target.held = store.hold?.(target.primary);
-    core.tally('hits', () => ({ type: 'hit', key: found.key, url: target.url, scope: target.scope }));
+    if (target) keep(core, url, target, found, opts);
+    core.tally('hits', () => ({ type: 'hit', key: found.key, url: found.url, scope: found.scope }));
     return view(core, found, opts.as) as T;
   }
-  return read(core, request(target, opts), found).then((answer) => view(core, answer, opts.as) as T);
+  target ??= core.routing.resolve(url, core.namespace, opts.scope);
+  return read(core, request(target, opts), found).then((answer) => {
+    keep(core, url, target, answer, opts);
+    return view(core, answer, opts.as) as T;
+  });
 }
 
 /** The read request `get` makes of its options. */

@@ -109,7 +109,8 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
           : (url: URL) => ((match instanceof RegExp ? match.test(url.href) : match(url)) ? {} : null),
     };
   });
-  let memo = new Map<string, Target>();
+  // Raw URL → its target, or the store's hold on its entry once a read kept it there (`keepHeld`).
+  let memo = new Map<string, Target | Held>();
   let memoFor = '';
   // Eviction's place in the memo, kept between calls (a fresh iterator walks freed slots).
   let oldest: Iterator<string> | undefined;
@@ -153,7 +154,8 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
       shownOf: undefined,
     };
     if (scopeOverride !== undefined) return target;
-    if (memo.size >= memoLimit) {
+    // A URL whose hold the memo had is already counted: it takes no other URL's place.
+    if (memo.size >= memoLimit && !memo.has(raw)) {
       let next = oldest?.next();
       // A finished iterator stays finished even when keys are added later.
       if (!next || next.done) next = (oldest = memo.keys()).next();
@@ -171,7 +173,26 @@ export function routing(routes: readonly Route[], base: string, memoLimit = 2000
         oldest = undefined;
         memoFor = namespace;
       }
-      return (scopeOverride === undefined && memo.get(raw)) || resolveNew(raw, namespace, scopeOverride);
+      const known = scopeOverride === undefined ? memo.get(raw) : undefined;
+      // A hold in the memo (see `keepHeld`) is no target: parsed again, and the target memoised.
+      return known && (known as Target).primary ? (known as Target) : resolveNew(raw, namespace, scopeOverride);
+    },
+    /** The store's hold `keepHeld` left in the memo for `raw`, if it did (and the namespace is the memo's). */
+    heldOf(raw: string, namespace: string): Held | undefined {
+      const known = memoFor === namespace ? memo.get(raw) : undefined;
+      return known && !(known as Target).primary ? (known as Held) : undefined;
+    },
+    /**
+     * Memoises the store's hold on `target`'s entry in place of the target, once a read stored or
+     * hit it: hits and peeks need nothing else while the hold is live, and the target (about 50 B
+     * in Chromium, 100 B in Node, per cached URL) is not kept. A read the hold cannot answer (the
+     * entry left or needs the network) resolves the URL again, which memoises a target again.
+     */
+    keepHeld(raw: string, target: Target, held: Held): void {
+      if (memo.get(raw) !== target) return;
+      // What `client.peek` answered last goes with it, so its next answer is the same object.
+      if (target.shown) Object.assign(held, { shown: target.shown, shownOf: target.shownOf });
+      memo.set(raw, held);
     },
     /** The version endpoint a route declares for `scope`, found from a string scope's `{name}` template alone. */
     versionUrlOf(scope: string): string | undefined {

@@ -182,6 +182,10 @@ describe('memory hits at scale', () => {
     reloaded = true;
     await client.get(urls[0]!, { cache: 'reload' });
     expect(await client.get(urls[0]!)).toEqual({ ok: 'reloaded' });
+    // So does one written behind the client's back (another tab's write into the shared store).
+    const key = JSON.stringify(['', 'GET', `${BASE}items/0`]);
+    store.set([{ ...store.peek(key)!, body: '{"ok":false}', data: undefined }]);
+    expect(await client.get(urls[0]!)).toEqual({ ok: false });
     expect(storeGets).not.toHaveBeenCalled();
     // A key that left (an invalidation of its URL) is looked up again, missed and refetched.
     await client.invalidate({ url: urls[1]! });
