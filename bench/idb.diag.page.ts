@@ -1,0 +1,92 @@
+/** Diagnostics only (not a row): phase timestamps of a cold start and of invalidations. */
+import { createClient } from '../src/index';
+import { idbStore, tieredStore } from '../src/idb';
+import { BUILD, COLD_DB } from './lib/idb-names';
+import { makeEntry } from './idb.page';
+
+const t0 = performance.now();
+const marks: [string, number][] = [];
+const mark = (name: string) => marks.push([name, performance.now() - t0]);
+const open = IDBFactory.prototype.open;
+IDBFactory.prototype.open = function (this: IDBFactory, ...args: [string, number?]) {
+  mark('open()');
+  const req = open.apply(this, args);
+  req.addEventListener('success', () => mark('open success'));
+  return req;
+} as typeof open;
+const transaction = IDBDatabase.prototype.transaction;
+let txs = 0;
+IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<typeof transaction>) {
+  const id = txs++;
+  const tx = transaction.apply(this, args);
+  mark(`tx${id} ${tx.mode} [${[...tx.objectStoreNames].join(',')}] created`);
+  tx.addEventListener('complete', () => mark(`tx${id} complete`));
+  return tx;
+} as typeof transaction;
+
+for (const method of ['get', 'getAll', 'getAllKeys'] as const) {
+  const original = IDBObjectStore.prototype[method] as (...a: unknown[]) => IDBRequest;
+  (IDBObjectStore.prototype as unknown as Record<string, unknown>)[method] = function (this: IDBObjectStore, ...a: unknown[]) {
+    const req = original.apply(this, a);
+    req.addEventListener('success', () => mark(`${this.name}.${method}`));
+    return req;
+  };
+}
+const params = new URLSearchParams(location.search);
+const w = window as unknown as { result: unknown; bench: unknown };
+if (params.get('mode') === 'cold') {
+  const url = params.get('url')!;
+  const client = createClient({
+    store: tieredStore(idbStore({ name: COLD_DB, build: BUILD, pruneDelay: false }), { build: BUILD }),
+    build: BUILD,
+    namespace: 'user',
+    fetch: async () => {
+      throw new Error('not cached');
+    },
+  });
+  mark('createClient done');
+  void client.ready.then(() => mark('client.ready'));
+  void client.get<{ id: number }>(url).then(
+    () => {
+      mark('get answered');
+      w.result = marks;
+    },
+    () => (w.result = marks),
+  );
+} else {
+  w.bench = {
+    async invalidate(n: number) {
+      const name = 'diag-invalidate';
+      await new Promise((r) => {
+        const q = indexedDB.deleteDatabase(name);
+        q.onsuccess = q.onerror = r;
+      });
+      const persistent = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+      const tiers = tieredStore(persistent, { build: BUILD, maxEntries: 20000 });
+      const entries = Array.from({ length: 10000 }, (_, i) => makeEntry(i, 2048, 'inv', i % 2 ? 'bob' : 'user'));
+      for (let i = 0; i < entries.length; i += 1000) {
+        await persistent.set(entries.slice(i, i + 1000));
+        await persistent.flush();
+      }
+      await tiers.set(entries);
+      await persistent.flush();
+      const client = createClient({ store: tiers, build: BUILD, namespace: 'user', fetch: () => Promise.reject(new Error('no')) });
+      await client.ready;
+      const rounds: { ms: number; phases: [string, number][] }[] = [];
+      for (let r = 0; r < n; r++) {
+        const entry = entries[r * 2 * 2]!;
+        marks.length = 0;
+        const start = performance.now() - t0;
+        await client.invalidate({ url: entry.url, namespace: entry.namespace });
+        const ms = performance.now() - t0 - start;
+        rounds.push({ ms, phases: marks.map(([k, v]) => [k, Math.round((v - start) * 100) / 100] as [string, number]) });
+        marks.length = 0;
+        await persistent.keys({ namespace: entry.namespace, urls: [entry.url] });
+        await tiers.set([entry]);
+        await persistent.flush();
+      }
+      persistent.close();
+      return rounds;
+    },
+  };
+}

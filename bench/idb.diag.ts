@@ -1,0 +1,57 @@
+/** Diagnostics only: `npx tsx bench/idb.diag.ts [cold|invalidate]` prints phase timestamps. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium, startStaticServer } from '../test/browser/support/chromium';
+import { bundlePages } from './lib/build';
+
+const which = process.argv[2] ?? 'cold';
+const root = await mkdtemp(join(tmpdir(), 'nostale-diag-'));
+const profile = await mkdtemp(join(tmpdir(), 'nostale-diag-profile-'));
+const launch = async () =>
+  chromium.launchPersistentContext(profile, {
+    executablePath: await findChromium(),
+    headless: true,
+    args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'],
+  });
+const server = await startStaticServer(root);
+await bundlePages(
+  { app: fileURLToPath(new URL('./idb.page.ts', import.meta.url)), diag: fileURLToPath(new URL('./idb.diag.page.ts', import.meta.url)) },
+  root,
+);
+const html = (s: string) => `<!doctype html>\n<meta charset="utf-8">\n<script type="module" src="./${s}"></script>\n`;
+await writeFile(join(root, 'index.html'), html('app.js'));
+await writeFile(join(root, 'diag.html'), html('diag.js'));
+let context = await launch();
+const page = await context.newPage();
+if (which === 'invalidate') {
+  await page.goto(`${server.url}diag.html?mode=inv`);
+  await page.waitForFunction(() => 'bench' in window);
+  const rounds = (await page.evaluate(() => (window as unknown as { bench: { invalidate(n: number): unknown } }).bench.invalidate(60))) as {
+    ms: number;
+    phases: [string, number][];
+  }[];
+  for (const r of rounds) console.log(r.ms.toFixed(2), JSON.stringify(r.phases));
+} else {
+  await page.goto(server.url);
+  await page.waitForFunction(() => 'bench' in window);
+  const url = await page.evaluate(() =>
+    (window as unknown as { bench: { seedCold(o: object): Promise<string> } }).bench.seedCold({ count: 10000, valueBytes: 2048 }),
+  );
+  await context.close();
+  for (let r = 0; r < 12; r++) {
+    context = await launch();
+    const p = context.pages()[0] ?? (await context.newPage());
+    await p.goto(`${server.url}diag.html?mode=cold&url=${encodeURIComponent(url)}`);
+    await p.waitForFunction(() => 'result' in window, undefined, { timeout: 10000 });
+    const marks = (await p.evaluate(() => (window as unknown as { result: unknown }).result)) as [string, number][];
+    console.log(marks.map(([k, v]) => `${k}@${v.toFixed(1)}`).join(' | '));
+    await context.close();
+  }
+}
+await context.close();
+await server.close();
+await rm(root, { recursive: true, force: true });
+await rm(profile, { recursive: true, force: true });
