@@ -2,7 +2,9 @@
 import { createClient } from '../src/index';
 import { idbStore, tieredStore } from '../src/idb';
 import { BUILD, COLD_DB } from './lib/idb-names';
+import Dexie from 'dexie';
 import { makeEntry } from './idb.page';
+import { toRecord } from '../src/idb/record';
 
 const t0 = performance.now();
 const marks: [string, number][] = [];
@@ -55,7 +57,51 @@ if (params.get('mode') === 'cold') {
   );
 } else {
   w.bench = {
-    async invalidate(n: number) {
+    async batch(n: number) {
+      for (const db of ['diag-batch', 'diag-dexie'])
+        await new Promise((r) => {
+          const q = indexedDB.deleteDatabase(db);
+          q.onsuccess = q.onerror = r;
+        });
+      const store = idbStore({ name: 'diag-batch', build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+      await store.ready;
+      const dexie = new Dexie('diag-dexie', { chromeTransactionDurability: 'relaxed' });
+      dexie.version(1).stores({ entries: 'key, [namespace+url], [accessedAt+size], expires, stamp' });
+      await dexie.open();
+      const table = dexie.table('entries');
+      const out: string[] = [];
+      const gc = () => (globalThis as { gc?: () => void }).gc?.();
+      for (let r = 0; r < n; r++) {
+        for (const side of r % 2 ? ['ours', 'dexie'] : ['dexie', 'ours']) {
+          const entries = Array.from({ length: 1000 }, (_, i) => makeEntry(i, 2048, `${side}${r}`));
+          const records = side === 'dexie' ? entries.map(toRecord) : [];
+          gc();
+          marks.length = 0;
+          const start = performance.now() - t0;
+          if (side === 'ours') {
+            const set = store.set(entries);
+            mark('set returned');
+            await set;
+            await store.flush();
+          } else {
+            const put = table.bulkPut(records);
+            mark('bulkPut returned');
+            await put;
+          }
+          mark('resolved');
+          out.push(
+            `${side} ${marks
+              .filter(([k]) => !k.includes('.get'))
+              .map(([k, v]) => `${k}@${(v - start).toFixed(1)}`)
+              .join(' | ')}`,
+          );
+        }
+      }
+      store.close();
+      dexie.close();
+      return out;
+    },
+    async invalidate(n: number, mode: string) {
       const name = 'diag-invalidate';
       await new Promise((r) => {
         const q = indexedDB.deleteDatabase(name);
@@ -74,7 +120,7 @@ if (params.get('mode') === 'cold') {
       await client.ready;
       const rounds: { ms: number; phases: [string, number][] }[] = [];
       for (let r = 0; r < n; r++) {
-        const entry = entries[r * 2 * 2]!;
+        const entry = entries[(mode === 'norestore' ? r * 3 : r * 2) * 2]!;
         marks.length = 0;
         const start = performance.now() - t0;
         await client.invalidate({ url: entry.url, namespace: entry.namespace });
@@ -82,8 +128,11 @@ if (params.get('mode') === 'cold') {
         rounds.push({ ms, phases: marks.map(([k, v]) => [k, Math.round((v - start) * 100) / 100] as [string, number]) });
         marks.length = 0;
         await persistent.keys({ namespace: entry.namespace, urls: [entry.url] });
-        await tiers.set([entry]);
-        await persistent.flush();
+        if (mode !== 'norestore') {
+          await tiers.set([entry]);
+          await persistent.flush();
+        }
+        if (mode === 'pause') await new Promise((r) => setTimeout(r, 50));
       }
       persistent.close();
       return rounds;

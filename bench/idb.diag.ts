@@ -26,14 +26,25 @@ await writeFile(join(root, 'index.html'), html('app.js'));
 await writeFile(join(root, 'diag.html'), html('diag.js'));
 let context = await launch();
 const page = await context.newPage();
-if (which === 'invalidate') {
+if (which === 'batch') {
   await page.goto(`${server.url}diag.html?mode=inv`);
   await page.waitForFunction(() => 'bench' in window);
-  const rounds = (await page.evaluate(() => (window as unknown as { bench: { invalidate(n: number): unknown } }).bench.invalidate(60))) as {
+  const lines = (await page.evaluate(() => (window as unknown as { bench: { batch(n: number): unknown } }).bench.batch(12))) as string[];
+  for (const line of lines) console.log(line);
+} else if (which === 'invalidate') {
+  await page.goto(`${server.url}diag.html?mode=inv`);
+  await page.waitForFunction(() => 'bench' in window);
+  const rounds = (await page.evaluate(
+    (m) => (window as unknown as { bench: { invalidate(n: number, m: string): unknown } }).bench.invalidate(100, m),
+    process.argv[3] ?? 'restore',
+  )) as {
     ms: number;
     phases: [string, number][];
   }[];
-  for (const r of rounds) console.log(r.ms.toFixed(2), JSON.stringify(r.phases));
+  const ms = rounds.map((r) => r.ms).sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.floor(p * (ms.length - 1))]!.toFixed(2);
+  console.log(process.argv[3] ?? 'restore', 'p25', q(0.25), 'p50', q(0.5), 'p75', q(0.75), 'p90', q(0.9));
+  for (const r of rounds.slice(0, 12)) console.log(r.ms.toFixed(2), JSON.stringify(r.phases));
 } else {
   await page.goto(server.url);
   await page.waitForFunction(() => 'bench' in window);
