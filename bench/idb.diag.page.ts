@@ -36,7 +36,25 @@ for (const method of ['get', 'getAll', 'getAllKeys'] as const) {
 }
 const params = new URLSearchParams(location.search);
 const w = window as unknown as { result: unknown; bench: unknown };
-if (params.get('mode') === 'cold') {
+if (params.get('mode') === 'store') {
+  const key = JSON.stringify(['user', 'GET', params.get('url')!]);
+  void idbStore({ name: COLD_DB, build: BUILD, pruneDelay: false })
+    .get(key)
+    .then(() => {
+      mark('get answered');
+      w.result = marks;
+    });
+} else if (params.get('mode')!.startsWith('raw')) {
+  const key = JSON.stringify(['user', 'GET', params.get('url')!]);
+  const open = params.get('mode') === 'raw3' ? indexedDB.open(COLD_DB, 3) : indexedDB.open(COLD_DB);
+  open.onsuccess = () => {
+    const request = open.result.transaction('entries').objectStore('entries').get(key);
+    request.onsuccess = () => {
+      mark('get answered');
+      w.result = marks;
+    };
+  };
+} else if (params.get('mode') === 'cold') {
   const url = params.get('url')!;
   const client = createClient({
     store: tieredStore(idbStore({ name: COLD_DB, build: BUILD, pruneDelay: false }), { build: BUILD }),

@@ -52,15 +52,21 @@ if (which === 'batch') {
     (window as unknown as { bench: { seedCold(o: object): Promise<string> } }).bench.seedCold({ count: 10000, valueBytes: 2048 }),
   );
   await context.close();
-  for (let r = 0; r < 12; r++) {
+  const modes = (process.argv[3] ?? 'cold,raw').split(',');
+  const got: Record<string, number[]> = {};
+  for (let r = 0; r < 8 * modes.length; r++) {
     context = await launch();
     const p = context.pages()[0] ?? (await context.newPage());
-    await p.goto(`${server.url}diag.html?mode=cold&url=${encodeURIComponent(url)}`);
+    const mode = modes[r % modes.length]!;
+    process.stdout.write(`${mode}: `);
+    await p.goto(`${server.url}diag.html?mode=${mode}&url=${encodeURIComponent(url)}`);
     await p.waitForFunction(() => 'result' in window, undefined, { timeout: 10000 });
     const marks = (await p.evaluate(() => (window as unknown as { result: unknown }).result)) as [string, number][];
     console.log(marks.map(([k, v]) => `${k}@${v.toFixed(1)}`).join(' | '));
+    for (const [k, v] of marks) if (k === 'open success' || k === 'get answered') (got[`${mode} ${k}`] ??= []).push(v);
     await context.close();
   }
+  for (const [k, v] of Object.entries(got)) console.log(k, 'median', v.sort((a, b) => a - b)[v.length >> 1]!.toFixed(1));
 }
 await context.close();
 await server.close();
