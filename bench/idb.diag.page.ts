@@ -119,6 +119,41 @@ if (params.get('mode') === 'store') {
       dexie.close();
       return out;
     },
+    /** The invalidation's transaction alone (getAllKeys + delete of one URL's range), default vs relaxed durability, paired. */
+    async durability(n: number) {
+      const name = 'diag-durability';
+      await new Promise((r) => {
+        const q = indexedDB.deleteDatabase(name);
+        q.onsuccess = q.onerror = r;
+      });
+      const store = idbStore({ name, build: BUILD, pruneDelay: false, maxEntries: 1e6 });
+      const entries = Array.from({ length: 10000 }, (_, i) => makeEntry(i, 2048, 'dur'));
+      for (let i = 0; i < entries.length; i += 1000) {
+        await store.set(entries.slice(i, i + 1000));
+        await store.flush();
+      }
+      const native = (store as unknown as { connection: { native: IDBDatabase } }).connection.native;
+      const drop = (entry: (typeof entries)[number], durability: IDBTransactionDurability) => {
+        const start = performance.now();
+        const tx = native.transaction('entries', 'readwrite', { durability });
+        const range = IDBKeyRange.only(entry.key);
+        tx.objectStore('entries').getAllKeys(range);
+        tx.objectStore('entries').delete(range);
+        return new Promise<number>((resolve) => (tx.oncomplete = () => resolve(performance.now() - start)));
+      };
+      const out: Record<string, number[]> = { default: [], relaxed: [] };
+      for (let r = 0; r < n; r++) {
+        for (const d of (r % 2 ? ['default', 'relaxed'] : ['relaxed', 'default']) as IDBTransactionDurability[]) {
+          const entry = entries[r * 2 + (d === 'default' ? 0 : 1)]!;
+          out[d]!.push(await drop(entry, d));
+          await store.set([entry]);
+          await store.flush();
+        }
+      }
+      store.close();
+      const q = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.floor(p * (v.length - 1))]!.toFixed(2);
+      return Object.entries(out).map(([k, v]) => `${k}: p25 ${q(v, 0.25)} p50 ${q(v, 0.5)} p75 ${q(v, 0.75)} p90 ${q(v, 0.9)}`);
+    },
     async invalidate(n: number, mode: string) {
       const name = 'diag-invalidate';
       await new Promise((r) => {

@@ -26,7 +26,14 @@ await writeFile(join(root, 'index.html'), html('app.js'));
 await writeFile(join(root, 'diag.html'), html('diag.js'));
 let context = await launch();
 const page = await context.newPage();
-if (which === 'batch') {
+if (which === 'durability') {
+  await page.goto(`${server.url}diag.html?mode=inv`);
+  await page.waitForFunction(() => 'bench' in window);
+  const lines = (await page.evaluate(() =>
+    (window as unknown as { bench: { durability(n: number): unknown } }).bench.durability(100),
+  )) as string[];
+  for (const line of lines) console.log(line);
+} else if (which === 'batch') {
   await page.goto(`${server.url}diag.html?mode=inv`);
   await page.waitForFunction(() => 'bench' in window);
   const lines = (await page.evaluate(() => (window as unknown as { bench: { batch(n: number): unknown } }).bench.batch(12))) as string[];
