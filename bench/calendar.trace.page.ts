@@ -1,0 +1,111 @@
+/**
+ * Diagnostics only (bench/calendar.trace.ts drives it): the calendar of bench/calendar.page.ts,
+ * with one removal at a time callable from a Chromium trace session.
+ */
+import { Calendar } from '@fullcalendar/core';
+import dayGridPlugin from '@fullcalendar/daygrid';
+import { calendarSource, removeEvent } from '../src/fullcalendar';
+import { createClient } from '../src/index';
+
+const KINDS = ['work-item', 'coordination-event', 'staff-task'];
+const DAY = 86_400_000;
+const FROM = Date.UTC(2024, 2, 1);
+const all = Array.from({ length: 10_000 }, (_, i) => {
+  const day = FROM + (i % 400) * DAY;
+  const allDay = i % 50 === 0;
+  const start = allDay ? new Date(day).toISOString().slice(0, 10) : new Date(day + (8 + (i % 9)) * 3_600_000).toISOString();
+  return { id: `${KINDS[i % 3]}-${i + 1}`, title: `Event ${i + 1}`, start, allDay, at: day };
+});
+const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function setup(extra: Record<string, unknown> = {}) {
+  const client = createClient({
+    fetch: async (input) => {
+      const url = new URL(String(input instanceof Request ? input.url : input), location.href);
+      const start = Date.parse(url.searchParams.get('start')!);
+      const end = Date.parse(url.searchParams.get('end')!);
+      const body = JSON.stringify(all.filter((e) => e.at >= start && e.at < end).map(({ at: _, ...event }) => event));
+      return new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } });
+    },
+  });
+  const source = calendarSource(client, {
+    scope: 'feed',
+    url: ({ start, end }) => `/feed?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`,
+  });
+  const el = document.getElementById('calendar')!;
+  let resolveLoaded!: () => void;
+  const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
+  const calendar = new Calendar(el, {
+    plugins: [dayGridPlugin],
+    initialView: 'dayGridMonth',
+    initialDate: '2024-05-15',
+    timeZone: 'UTC',
+    dayMaxEvents: true,
+    eventSources: [source],
+    loading: (isLoading) => void (!isLoading && resolveLoaded()),
+    eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
+    ...extra,
+  });
+  calendar.render();
+  await loaded;
+  await nextFrame();
+  const batchRendering = calendar.batchRendering.bind(calendar);
+  calendar.batchRendering = (work) => {
+    performance.mark('flush-start');
+    batchRendering(() => {
+      performance.mark('work-start');
+      work();
+      performance.mark('work-end');
+    });
+    performance.mark('flush-end');
+    performance.measure('fc:work (getEventById+toPlainObject+remove)', 'work-start', 'work-end');
+    performance.measure('fc:render at batch end', 'work-end', 'flush-end');
+  };
+  const targets = [...el.querySelectorAll('[data-event-id]')].map((node) => node.getAttribute('data-event-id')!);
+  const restore = new Error('restore');
+  /** One removal of kind `kind`, then waits `wait` ms and undoes it. */
+  async function remove(kind: 'ours' | 'plain' | 'five', i: number, wait = 400) {
+    await nextFrame();
+    await sleep(0);
+    const ids =
+      kind === 'five' ? Array.from({ length: 5 }, (_, k) => targets[(i + k * 3) % targets.length]!) : [targets[i % targets.length]!];
+    if (kind === 'plain') {
+      performance.mark('call-start');
+      const event = calendar.getEventById(ids[0]!)!;
+      const snapshot = event.toPlainObject();
+      const from = event.source;
+      event.remove();
+      performance.measure('call', 'call-start');
+      await sleep(wait);
+      calendar.addEvent(snapshot, from ?? undefined);
+      await sleep(100);
+      return;
+    }
+    let fail!: () => void;
+    const pending = new Promise<never>((_, reject) => (fail = () => reject(restore)));
+    const done: Promise<unknown>[] = [];
+    for (let k = 0; k < ids.length; k++) {
+      if (k) await sleep(20);
+      performance.mark('call-start');
+      done.push(removeEvent(calendar, ids[k]!, { source, mutate: () => pending }).catch(() => undefined));
+      performance.measure('call', 'call-start');
+    }
+    await sleep(wait);
+    fail();
+    await Promise.all(done);
+    await sleep(100);
+  }
+  return { calendar, remove, targets };
+}
+
+let current: Awaited<ReturnType<typeof setup>> | undefined;
+(window as unknown as Record<string, unknown>).bench = {
+  setup: async (extra: Record<string, unknown>) => {
+    current?.calendar.destroy();
+    current = await setup(extra);
+    return current.targets.length;
+  },
+  remove: (kind: 'ours' | 'plain' | 'five', i: number) => current!.remove(kind, i),
+};
+document.title = 'ready';
