@@ -12,6 +12,12 @@ import { buildPage } from '../test/browser/support/bundle';
 import { launchChromium, startStaticServer } from '../test/browser/support/chromium';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** What bench/calendar.trace.page.ts puts on `window.bench`. */
+interface TracePage {
+  setup(options: unknown): number;
+  remove(kind: string, index: number): Promise<void>;
+}
+
 interface TraceEvent {
   name: string;
   cat: string;
@@ -39,11 +45,12 @@ try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await page.goto(server.url);
   await page.waitForFunction(() => document.title === 'ready');
-  const mounted = await page.evaluate((x) => (window as any).bench.setup(x), extra);
+  const mounted = await page.evaluate((x) => (window as unknown as { bench: TracePage }).bench.setup(x), extra);
   console.log(`mounted ${mounted}, options ${JSON.stringify(extra)}`);
   const cdp = await page.context().newCDPSession(page);
   for (const kind of kinds) {
-    for (let i = 0; i < 2; i++) await page.evaluate(([k, n]) => (window as any).bench.remove(k, n), [kind, i * 5] as const);
+    for (let i = 0; i < 2; i++)
+      await page.evaluate(([k, n]) => (window as unknown as { bench: TracePage }).bench.remove(k, n), [kind, i * 5] as const);
     const events: TraceEvent[] = [];
     const collect = (d: { value: unknown[] }) => void events.push(...(d.value as TraceEvent[]));
     cdp.on('Tracing.dataCollected', collect);
@@ -54,7 +61,8 @@ try {
         includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel', 'v8'],
       },
     });
-    for (let rep = 0; rep < reps; rep++) await page.evaluate(([k, n]) => (window as any).bench.remove(k, n), [kind, rep * 7 + 11] as const);
+    for (let rep = 0; rep < reps; rep++)
+      await page.evaluate(([k, n]) => (window as unknown as { bench: TracePage }).bench.remove(k, n), [kind, rep * 7 + 11] as const);
     await cdp.send('Tracing.end');
     await done;
     const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
@@ -64,7 +72,7 @@ try {
     const measures = new Map<string, { b: number; e: number }[]>();
     const open = new Map<string, number>();
     for (const e of events.filter((e) => e.cat.includes('blink.user_timing'))) {
-      const key = `${e.name}|${e.id ?? (e.args as any)?.id2?.local ?? ''}`;
+      const key = `${e.name}|${e.id ?? (e.args as { id2?: { local?: string } } | undefined)?.id2?.local ?? ''}`;
       if (e.ph === 'b') open.set(key, e.ts);
       if (e.ph === 'e' && open.has(key)) {
         const list = measures.get(e.name) ?? [];
