@@ -17,8 +17,8 @@
  */
 import { Calendar } from '@fullcalendar/core';
 import dayGridPlugin from '@fullcalendar/daygrid';
-import { calendarSource, removeEvent } from '../src/fullcalendar';
-import { createClient } from '../src/index';
+import { removeEvent } from '../src/fullcalendar';
+import { feedClient, feedSource, generate, nextFrame, sleep } from './lib/calendarFeed';
 
 export interface Sample {
   /** ms of main-thread work from the call to the first task after the next paint: call + that frame's rendering. */
@@ -52,23 +52,6 @@ export interface CalendarBenchResult {
   samples: Record<'paintFirst' | 'plain' | 'five' | 'setProp' | 'refetch', Sample[]>;
 }
 
-const KINDS = ['work-item', 'coordination-event', 'staff-task'];
-const DAY = 86_400_000;
-const FROM = Date.UTC(2024, 2, 1);
-
-/** N events over 400 days from March 2024: a six-week view shows about a tenth of them. */
-function generate(count: number) {
-  return Array.from({ length: count }, (_, i) => {
-    const day = FROM + (i % 400) * DAY;
-    const allDay = i % 50 === 0;
-    const start = allDay ? new Date(day).toISOString().slice(0, 10) : new Date(day + (8 + (i % 9)) * 3_600_000).toISOString();
-    return { id: `${KINDS[i % 3]}-${i + 1}`, title: `Event ${i + 1}`, start, allDay, at: day };
-  });
-}
-
-const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Pings the event loop until stopped; returns the handler start times. */
 function pingLoop(): { stop: () => number[] } {
   const channel = new MessageChannel();
@@ -93,22 +76,8 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
   const all = generate(options.total);
   /** Ids the feed no longer answers (the `refetch` contestant's server-side delete). */
   const deletedOnServer = new Set<string>();
-  const client = createClient({
-    fetch: async (input) => {
-      // The range-limited feed: only events starting in [start, end).
-      const url = new URL(String(input instanceof Request ? input.url : input), location.href);
-      const start = Date.parse(url.searchParams.get('start')!);
-      const end = Date.parse(url.searchParams.get('end')!);
-      const body = JSON.stringify(
-        all.filter((e) => e.at >= start && e.at < end && !deletedOnServer.has(e.id)).map(({ at: _, ...event }) => event),
-      );
-      return new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } });
-    },
-  });
-  const source = calendarSource(client, {
-    scope: 'feed',
-    url: ({ start, end }) => `/feed?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`,
-  });
+  const client = feedClient(all, deletedOnServer);
+  const source = feedSource(client);
   const el = document.getElementById('calendar')!;
   let resolveLoaded!: () => void;
   let onLoaded: (() => void) | undefined;

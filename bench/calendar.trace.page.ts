@@ -4,35 +4,14 @@
  */
 import { Calendar } from '@fullcalendar/core';
 import dayGridPlugin from '@fullcalendar/daygrid';
-import { calendarSource, removeEvent } from '../src/fullcalendar';
-import { createClient } from '../src/index';
+import { removeEvent } from '../src/fullcalendar';
+import { feedClient, feedSource, generate, nextFrame, sleep } from './lib/calendarFeed';
 
-const KINDS = ['work-item', 'coordination-event', 'staff-task'];
-const DAY = 86_400_000;
-const FROM = Date.UTC(2024, 2, 1);
-const all = Array.from({ length: 10_000 }, (_, i) => {
-  const day = FROM + (i % 400) * DAY;
-  const allDay = i % 50 === 0;
-  const start = allDay ? new Date(day).toISOString().slice(0, 10) : new Date(day + (8 + (i % 9)) * 3_600_000).toISOString();
-  return { id: `${KINDS[i % 3]}-${i + 1}`, title: `Event ${i + 1}`, start, allDay, at: day };
-});
-const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const all = generate(10_000);
 
 async function setup(extra: Record<string, unknown> = {}) {
-  const client = createClient({
-    fetch: async (input) => {
-      const url = new URL(String(input instanceof Request ? input.url : input), location.href);
-      const start = Date.parse(url.searchParams.get('start')!);
-      const end = Date.parse(url.searchParams.get('end')!);
-      const body = JSON.stringify(all.filter((e) => e.at >= start && e.at < end).map(({ at: _, ...event }) => event));
-      return new Response(body, { headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } });
-    },
-  });
-  const source = calendarSource(client, {
-    scope: 'feed',
-    url: ({ start, end }) => `/feed?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`,
-  });
+  const client = feedClient(all);
+  const source = feedSource(client);
   const el = document.getElementById('calendar')!;
   let resolveLoaded!: () => void;
   const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
