@@ -13,6 +13,27 @@ function store(maxEntries: number, maxBytes?: number) {
   return { memory, evicted };
 }
 
+/** How many `Map` sets and deletes `work` made, in any map. */
+function mapWrites(work: () => void): number {
+  let writes = 0;
+  const { set, delete: remove } = Map.prototype;
+  Map.prototype.set = function (this: Map<unknown, unknown>, ...args: [unknown, unknown]) {
+    writes++;
+    return set.apply(this, args);
+  };
+  Map.prototype.delete = function (this: Map<unknown, unknown>, key: unknown) {
+    writes++;
+    return remove.call(this, key);
+  };
+  try {
+    work();
+  } finally {
+    Map.prototype.set = set;
+    Map.prototype.delete = remove;
+  }
+  return writes;
+}
+
 const URLS = ['http://api.test/a', 'http://api.test/b', 'http://api.test/c', 'http://api.test/d'];
 // A quote makes a primary key that the store indexes by URL after all (see isPrimaryGetKey).
 const NAMESPACES = ['alice', 'b"ob'];
@@ -126,23 +147,11 @@ describe('MemoryStore', () => {
     const { memory, evicted } = store(1000);
     memory.set(Array.from({ length: 1000 }, (_, i) => entry(`k${i}`)));
     // Each entry has aged past a quarter of the store by the time the scan reaches it.
-    const writes = { n: 0 };
-    const { set, delete: remove } = Map.prototype;
-    Map.prototype.set = function (this: Map<unknown, unknown>, ...args: [unknown, unknown]) {
-      writes.n++;
-      return set.apply(this, args);
-    };
-    Map.prototype.delete = function (this: Map<unknown, unknown>, key: unknown) {
-      writes.n++;
-      return remove.call(this, key);
-    };
-    try {
-      for (let i = 0; i < 1000; i++) expect(memory.get(`k${i}`)).toBeDefined();
-    } finally {
-      Map.prototype.set = set;
-      Map.prototype.delete = remove;
-    }
-    expect(writes.n).toBe(0);
+    expect(
+      mapWrites(() => {
+        for (let i = 0; i < 1000; i++) expect(memory.get(`k${i}`)).toBeDefined();
+      }),
+    ).toBe(0);
     // Every entry was hit once, in order: the least recently hit goes, and a hit spares it.
     memory.set([entry('new')]);
     expect(evicted).toEqual(['k0']);
@@ -154,26 +163,14 @@ describe('MemoryStore', () => {
   it('a new answer for a cached key takes its slot in place (no map delete and re-insert) and counts as its use', () => {
     const { memory, evicted } = store(100);
     memory.set(Array.from({ length: 100 }, (_, i) => entry(`k${i}`)));
-    const writes = { n: 0 };
-    const { set, delete: remove } = Map.prototype;
-    Map.prototype.set = function (this: Map<unknown, unknown>, ...args: [unknown, unknown]) {
-      writes.n++;
-      return set.apply(this, args);
-    };
-    Map.prototype.delete = function (this: Map<unknown, unknown>, key: unknown) {
-      writes.n++;
-      return remove.call(this, key);
-    };
     const newer = entry('k0');
-    try {
-      // A poll of one URL: each delete and re-insert left a dead slot in the key's hash chain.
-      for (let i = 0; i < 50; i++) memory.set([entry('k0')]);
-      memory.set([newer]);
-    } finally {
-      Map.prototype.set = set;
-      Map.prototype.delete = remove;
-    }
-    expect(writes.n).toBe(0);
+    expect(
+      mapWrites(() => {
+        // A poll of one URL: each delete and re-insert left a dead slot in the key's hash chain.
+        for (let i = 0; i < 50; i++) memory.set([entry('k0')]);
+        memory.set([newer]);
+      }),
+    ).toBe(0);
     expect(memory.get('k0')).toBe(newer);
     // Rewritten last, so not the least recently used: the next oldest goes first.
     memory.set([entry('new')]);
