@@ -16,9 +16,8 @@
  * Tasks API only reports tasks of 50 ms and more, so it serves as a cross-check.
  */
 import { Calendar } from '@fullcalendar/core';
-import dayGridPlugin from '@fullcalendar/daygrid';
 import { removeEvent } from '../src/fullcalendar';
-import { feedClient, feedSource, generate, nextFrame, sleep } from './lib/calendarFeed';
+import { feedClient, feedSource, generate, monthView, nextFrame, sleep } from './lib/calendarFeed';
 
 export interface Sample {
   /** ms of main-thread work from the call to the first task after the next paint: call + that frame's rendering. */
@@ -84,12 +83,7 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
   const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
   let renders = 0;
   const calendar = new Calendar(el, {
-    plugins: [dayGridPlugin],
-    initialView: 'dayGridMonth',
-    initialDate: '2024-05-15',
-    timeZone: 'UTC',
-    dayMaxEvents: true,
-    eventSources: [source],
+    ...monthView(source),
     loading: (isLoading) => {
       if (isLoading) return;
       resolveLoaded();
@@ -97,7 +91,6 @@ async function run(options: { total: number; reps: number; windowMs: number; spa
       onLoaded = undefined;
     },
     eventsSet: () => void renders++,
-    eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
   });
   calendar.render();
   await loaded;

@@ -3,9 +3,8 @@
  * with one removal at a time callable from a Chromium trace session.
  */
 import { Calendar } from '@fullcalendar/core';
-import dayGridPlugin from '@fullcalendar/daygrid';
 import { removeEvent } from '../src/fullcalendar';
-import { feedClient, feedSource, generate, nextFrame, sleep } from './lib/calendarFeed';
+import { feedClient, feedSource, generate, monthView, nextFrame, sleep } from './lib/calendarFeed';
 
 const all = generate(10_000);
 
@@ -16,14 +15,8 @@ async function setup(extra: Record<string, unknown> = {}) {
   let resolveLoaded!: () => void;
   const loaded = new Promise<void>((resolve) => (resolveLoaded = resolve));
   const calendar = new Calendar(el, {
-    plugins: [dayGridPlugin],
-    initialView: 'dayGridMonth',
-    initialDate: '2024-05-15',
-    timeZone: 'UTC',
-    dayMaxEvents: true,
-    eventSources: [source],
+    ...monthView(source),
     loading: (isLoading) => void (!isLoading && resolveLoaded()),
-    eventDidMount: ({ el: node, event }) => node.setAttribute('data-event-id', event.id),
     ...extra,
   });
   calendar.render();

@@ -3,6 +3,8 @@
  * (bench/calendar.trace.page.ts) measure: generated events, and a nostale client answering a
  * range-limited feed of them, fresh for an hour.
  */
+import type { CalendarOptions, EventSourceInput } from '@fullcalendar/core';
+import dayGridPlugin from '@fullcalendar/daygrid';
 import type { Client } from '../../src/index';
 import { calendarSource } from '../../src/fullcalendar';
 import { createClient } from '../../src/index';
@@ -49,6 +51,20 @@ export const feedSource = (client: Client) =>
     scope: 'feed',
     url: ({ start, end }) => `/feed?start=${encodeURIComponent(start.toISOString())}&end=${encodeURIComponent(end.toISOString())}`,
   });
+
+/**
+ * The month view both pages mount over `source`: May 2024 in UTC, "+n more" links, each event's
+ * element marked with its id (how the rows find it).
+ */
+export const monthView = (source: EventSourceInput): CalendarOptions => ({
+  plugins: [dayGridPlugin],
+  initialView: 'dayGridMonth',
+  initialDate: '2024-05-15',
+  timeZone: 'UTC',
+  dayMaxEvents: true,
+  eventSources: [source],
+  eventDidMount: ({ el, event }) => el.setAttribute('data-event-id', event.id),
+});
 
 export const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
